@@ -1,0 +1,359 @@
+//! The typed model of a state machine definition, as the parser builds it: every path,
+//! intrinsic and payload template is compiled once, every `Next` is resolved to an index.
+
+use serde_json::Value;
+
+use super::intrinsics::Intrinsic;
+use super::path::{JsonPath, ReferencePath};
+
+/// A parsed, validated state machine definition (the top level, or a Parallel branch / Map
+/// iterator, which have the same shape).
+#[derive(Debug)]
+pub struct Definition {
+    /// `StartAt`, as an index into `states`.
+    pub start_at: usize,
+    /// The states in definition order.
+    pub states: Vec<State>,
+    /// Execution-level `TimeoutSeconds`, top level only.
+    pub timeout_seconds: Option<u64>,
+    /// `Comment`.
+    pub comment: Option<String>,
+}
+
+impl Definition {
+    /// The index of the state with this name.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.states.iter().position(|s| s.name == name)
+    }
+
+    /// Visits this definition's states and those of every nested branch and iterator.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a State)) {
+        for state in &self.states {
+            f(state);
+            match &state.kind {
+                StateKind::Parallel(p) => p.branches.iter().for_each(|b| b.walk(f)),
+                StateKind::Map(m) => m.processor.walk(f),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One state.
+#[derive(Debug)]
+pub struct State {
+    /// Its name.
+    pub name: String,
+    /// JSON pointer to it in the definition (`/States/Charge`).
+    pub pointer: String,
+    /// Input and output processing common to most types.
+    pub io: Io,
+    /// Where to go next: `Some(index)` or `None` for `End: true` / terminal types.
+    pub next: Option<usize>,
+    /// Type-specific fields.
+    pub kind: StateKind,
+}
+
+impl State {
+    /// The ASL type name (`Pass`, `Task`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            StateKind::Pass(_) => "Pass",
+            StateKind::Task(_) => "Task",
+            StateKind::Choice(_) => "Choice",
+            StateKind::Wait(_) => "Wait",
+            StateKind::Succeed => "Succeed",
+            StateKind::Fail(_) => "Fail",
+            StateKind::Parallel(_) => "Parallel",
+            StateKind::Map(_) => "Map",
+        }
+    }
+}
+
+/// A path field that may be absent (default `$`), `null` (empty object / discard), or a path.
+#[derive(Debug)]
+pub enum PathField<P> {
+    /// Not given: `$`.
+    Default,
+    /// `null`.
+    Null,
+    /// A path, and its text for messages.
+    Path(P, String),
+}
+
+/// `InputPath`, `OutputPath`, `ResultPath`, and the payload templates.
+#[derive(Debug)]
+pub struct Io {
+    /// `InputPath`.
+    pub input_path: PathField<JsonPath>,
+    /// `OutputPath`.
+    pub output_path: PathField<JsonPath>,
+    /// `ResultPath`.
+    pub result_path: PathField<ReferencePath>,
+    /// `Parameters` (or `ItemSelector` for Map).
+    pub parameters: Option<Payload>,
+    /// `ResultSelector`.
+    pub result_selector: Option<Payload>,
+    /// `Assign`.
+    pub assign: Option<Payload>,
+}
+
+/// A compiled payload template (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`):
+/// fields whose name ends in `.$` are evaluated, everything else is copied.
+#[derive(Debug)]
+pub enum Payload {
+    /// A constant sub-tree (no `.$` field inside).
+    Const(Value),
+    /// An object with at least one evaluated field somewhere below.
+    Object(Vec<(String, Payload)>),
+    /// An array with at least one evaluated element somewhere below.
+    Array(Vec<Payload>),
+    /// `"field.$": "$.path"` (the field name is kept for error messages).
+    Path {
+        /// The field name, with `.$`.
+        field: String,
+        /// The path text.
+        text: String,
+        /// The compiled path.
+        path: JsonPath,
+    },
+    /// `"field.$": "States.Format(...)"`.
+    Intrinsic {
+        /// The field name, with `.$`.
+        field: String,
+        /// The function call text.
+        text: String,
+        /// The compiled call.
+        call: Intrinsic,
+    },
+}
+
+/// Type-specific fields.
+#[derive(Debug)]
+pub enum StateKind {
+    /// `Pass`.
+    Pass(Pass),
+    /// `Task`.
+    Task(Box<Task>),
+    /// `Choice`.
+    Choice(Choice),
+    /// `Wait`.
+    Wait(Wait),
+    /// `Succeed`.
+    Succeed,
+    /// `Fail`.
+    Fail(Fail),
+    /// `Parallel`.
+    Parallel(Box<Parallel>),
+    /// `Map`.
+    Map(Box<Map>),
+}
+
+/// `Pass`.
+#[derive(Debug)]
+pub struct Pass {
+    /// `Result`.
+    pub result: Option<Value>,
+}
+
+/// A number of seconds given literally or by a path.
+#[derive(Debug)]
+pub enum Seconds {
+    /// A literal.
+    Value(u64),
+    /// `...Path`: read at run time.
+    Path(ReferencePath, String),
+}
+
+/// `Task`.
+#[derive(Debug)]
+pub struct Task {
+    /// `Resource`.
+    pub resource: String,
+    /// `TimeoutSeconds` / `TimeoutSecondsPath`.
+    pub timeout: Option<Seconds>,
+    /// `HeartbeatSeconds` / `HeartbeatSecondsPath`.
+    pub heartbeat: Option<Seconds>,
+    /// `Retry`.
+    pub retry: Vec<Retrier>,
+    /// `Catch`.
+    pub catch: Vec<Catcher>,
+    /// `Credentials`, kept as written.
+    pub credentials: Option<Value>,
+}
+
+/// One `Retry` entry.
+#[derive(Debug)]
+pub struct Retrier {
+    /// `ErrorEquals`.
+    pub error_equals: Vec<String>,
+    /// `IntervalSeconds` (default 1).
+    pub interval_seconds: f64,
+    /// `MaxAttempts` (default 3).
+    pub max_attempts: u64,
+    /// `BackoffRate` (default 2.0).
+    pub backoff_rate: f64,
+    /// `MaxDelaySeconds`.
+    pub max_delay_seconds: Option<f64>,
+    /// `JitterStrategy: FULL`.
+    pub jitter_full: bool,
+}
+
+/// One `Catch` entry.
+#[derive(Debug)]
+pub struct Catcher {
+    /// `ErrorEquals`.
+    pub error_equals: Vec<String>,
+    /// `Next`, resolved.
+    pub next: usize,
+    /// `ResultPath` (default `$`).
+    pub result_path: PathField<ReferencePath>,
+    /// `Assign`.
+    pub assign: Option<Payload>,
+}
+
+/// `Choice`.
+#[derive(Debug)]
+pub struct Choice {
+    /// `Choices`, each with its `Next`.
+    pub choices: Vec<(Condition, usize, Option<Payload>)>,
+    /// `Default`, resolved.
+    pub default: Option<usize>,
+}
+
+/// A Choice rule's boolean expression.
+#[derive(Debug)]
+pub enum Condition {
+    /// `And`.
+    And(Vec<Condition>),
+    /// `Or`.
+    Or(Vec<Condition>),
+    /// `Not`.
+    Not(Box<Condition>),
+    /// A comparison of `Variable` with an operand.
+    Compare {
+        /// `Variable`.
+        variable: JsonPath,
+        /// The variable's path text, for messages.
+        variable_text: String,
+        /// The operator.
+        op: Operator,
+        /// The operand: a literal, or a path for the `*Path` operators.
+        operand: Operand,
+    },
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Operator {
+    StringEquals,
+    StringLessThan,
+    StringGreaterThan,
+    StringLessThanEquals,
+    StringGreaterThanEquals,
+    StringMatches,
+    NumericEquals,
+    NumericLessThan,
+    NumericGreaterThan,
+    NumericLessThanEquals,
+    NumericGreaterThanEquals,
+    BooleanEquals,
+    TimestampEquals,
+    TimestampLessThan,
+    TimestampGreaterThan,
+    TimestampLessThanEquals,
+    TimestampGreaterThanEquals,
+    IsNull,
+    IsPresent,
+    IsNumeric,
+    IsString,
+    IsBoolean,
+    IsTimestamp,
+}
+
+/// A comparison's right-hand side.
+#[derive(Debug)]
+pub enum Operand {
+    /// A literal.
+    Value(Value),
+    /// A `*Path` operand.
+    Path(JsonPath, String),
+}
+
+/// `Wait`.
+#[derive(Debug)]
+pub enum Wait {
+    /// `Seconds`.
+    Seconds(u64),
+    /// `SecondsPath`.
+    SecondsPath(ReferencePath, String),
+    /// `Timestamp` (milliseconds since the epoch).
+    Timestamp(i64),
+    /// `TimestampPath`.
+    TimestampPath(ReferencePath, String),
+}
+
+/// A string given literally, by a path, or by an intrinsic function (`Error`/`ErrorPath`).
+#[derive(Debug)]
+pub enum Text {
+    /// A literal.
+    Value(String),
+    /// A reference path.
+    Path(ReferencePath, String),
+    /// An intrinsic call.
+    Intrinsic(Intrinsic, String),
+}
+
+/// `Fail`.
+#[derive(Debug)]
+pub struct Fail {
+    /// `Error` / `ErrorPath`.
+    pub error: Option<Text>,
+    /// `Cause` / `CausePath`.
+    pub cause: Option<Text>,
+}
+
+/// `Parallel`.
+#[derive(Debug)]
+pub struct Parallel {
+    /// `Branches`.
+    pub branches: Vec<Definition>,
+    /// `Retry`.
+    pub retry: Vec<Retrier>,
+    /// `Catch`.
+    pub catch: Vec<Catcher>,
+}
+
+/// A count or percentage given literally or by a path.
+#[derive(Debug)]
+pub enum Number {
+    /// A literal.
+    Value(f64),
+    /// `...Path`.
+    Path(ReferencePath, String),
+}
+
+/// `Map`.
+#[derive(Debug)]
+pub struct Map {
+    /// `ItemProcessor` / `Iterator`.
+    pub processor: Definition,
+    /// `ItemProcessor.ProcessorConfig.Mode == DISTRIBUTED`.
+    pub distributed: bool,
+    /// `ItemsPath`.
+    pub items_path: PathField<JsonPath>,
+    /// `MaxConcurrency` / `MaxConcurrencyPath` (0 = unlimited).
+    pub max_concurrency: Number,
+    /// `ToleratedFailureCount` / `...Path`.
+    pub tolerated_failure_count: Option<Number>,
+    /// `ToleratedFailurePercentage` / `...Path`.
+    pub tolerated_failure_percentage: Option<Number>,
+    /// `Retry`.
+    pub retry: Vec<Retrier>,
+    /// `Catch`.
+    pub catch: Vec<Catcher>,
+    /// Fields this interpreter reads but cannot run yet (`ItemReader`, `ResultWriter`,
+    /// `ItemBatcher`), by name.
+    pub unsupported: Vec<&'static str>,
+}

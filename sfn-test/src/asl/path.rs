@@ -1,0 +1,446 @@
+//! JSONPath as Step Functions reads it, compiled once per definition.
+//!
+//! A path starts at one of three roots: `$` (the state's input), `$$` (the context object) or
+//! `$name` (a workflow variable). Definite paths (names and single indices only) are walked
+//! directly; indefinite ones (`*`, `..`, slices, unions, filters) go to `serde_json_path` and
+//! yield an array of every match, as AWS does. Reference paths (`ResultPath`, `*Path` fields)
+//! are definite by definition and can also write.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// What a path is evaluated against.
+pub trait PathScope {
+    /// `$`.
+    fn input(&self) -> &Value;
+    /// `$$`.
+    fn context(&self) -> &Value;
+    /// `$name`.
+    fn variable(&self, name: &str) -> Option<&Value>;
+}
+
+/// A path that does not parse, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathError(String);
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PathError {}
+
+/// Where a path starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Root {
+    Input,
+    Context,
+    Variable(String),
+}
+
+impl Root {
+    fn resolve<'a, S: PathScope + ?Sized>(&self, scope: &'a S) -> Option<&'a Value> {
+        match self {
+            Root::Input => Some(scope.input()),
+            Root::Context => Some(scope.context()),
+            Root::Variable(name) => scope.variable(name),
+        }
+    }
+}
+
+/// One step of a path.
+#[derive(Clone, Debug, PartialEq)]
+enum Segment {
+    /// `.name` or `['name']`.
+    Name(String),
+    /// `[3]`, `[-1]`.
+    Index(i64),
+    /// `.*` or `[*]`.
+    Wildcard,
+    /// `..`, followed by the segment it applies to.
+    Descendant,
+    /// Anything else in brackets (slice, union, filter), passed to the JSONPath engine as written.
+    Raw(String),
+}
+
+impl Segment {
+    fn is_definite(&self) -> bool {
+        matches!(self, Segment::Name(_) | Segment::Index(_))
+    }
+}
+
+/// Splits the text after the root into segments.
+fn segments(text: &str, body: &str) -> Result<Vec<Segment>, PathError> {
+    let chars: Vec<char> = body.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let err = |why: &str| PathError(format!("'{text}' is not a valid JSONPath: {why}"));
+    while i < chars.len() {
+        match chars[i] {
+            '.' => {
+                if chars.get(i + 1) == Some(&'.') {
+                    out.push(Segment::Descendant);
+                    i += 2;
+                    if chars.get(i) == Some(&'[') {
+                        continue;
+                    }
+                } else {
+                    i += 1;
+                }
+                let start = i;
+                while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
+                    i += 1;
+                }
+                let name: String = chars[start..i].iter().collect();
+                if name.is_empty() {
+                    return Err(err("a '.' must be followed by a field name"));
+                }
+                if name == "*" {
+                    out.push(Segment::Wildcard);
+                } else if name.ends_with("()") {
+                    return Err(err(&format!("functions such as '{name}' are not supported in paths; use an intrinsic function (States.ArrayLength, ...)")));
+                } else {
+                    out.push(Segment::Name(name));
+                }
+            }
+            '[' => {
+                let start = i + 1;
+                let mut depth = 0usize;
+                let mut quote: Option<char> = None;
+                let mut j = start;
+                loop {
+                    let Some(&c) = chars.get(j) else {
+                        return Err(err("a '[' has no matching ']'"));
+                    };
+                    match quote {
+                        Some(q) => {
+                            if c == '\\' {
+                                j += 1;
+                            } else if c == q {
+                                quote = None;
+                            }
+                        }
+                        None => match c {
+                            '\'' | '"' => quote = Some(c),
+                            '(' | '[' => depth += 1,
+                            ')' => depth = depth.saturating_sub(1),
+                            ']' if depth == 0 => break,
+                            ']' => depth -= 1,
+                            _ => {}
+                        },
+                    }
+                    j += 1;
+                }
+                let inner: String = chars[start..j].iter().collect();
+                out.push(bracket(inner.trim()).ok_or_else(|| err("empty brackets '[]'"))?);
+                i = j + 1;
+            }
+            c => return Err(err(&format!("unexpected character '{c}'; fields are written `.name` or `['name']`"))),
+        }
+    }
+    if out.last() == Some(&Segment::Descendant) {
+        return Err(err("'..' must be followed by a field name"));
+    }
+    Ok(out)
+}
+
+fn bracket(inner: &str) -> Option<Segment> {
+    if inner.is_empty() {
+        return None;
+    }
+    if inner == "*" {
+        return Some(Segment::Wildcard);
+    }
+    if let Ok(i) = inner.parse::<i64>() {
+        return Some(Segment::Index(i));
+    }
+    for q in ['\'', '"'] {
+        if inner.len() >= 2 && inner.starts_with(q) && inner.ends_with(q) {
+            let body = &inner[1..inner.len() - 1];
+            // A single quoted name, not a union such as `'a','b'`.
+            if !body.contains(q) || body.contains('\\') {
+                return Some(Segment::Name(unescape(body)));
+            }
+        }
+    }
+    Some(Segment::Raw(inner.to_string()))
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Splits off the root: `$$...`, `$name...` or `$...`.
+fn root(text: &str) -> Result<(Root, &str), PathError> {
+    let Some(rest) = text.strip_prefix('$') else {
+        return Err(PathError(format!("'{text}' is not a valid JSONPath: a path starts with '$'")));
+    };
+    if let Some(rest) = rest.strip_prefix('$') {
+        return Ok((Root::Context, rest));
+    }
+    let end = rest.find(['.', '[']).unwrap_or(rest.len());
+    if end == 0 {
+        return Ok((Root::Input, rest));
+    }
+    let name = &rest[..end];
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+        Ok((Root::Variable(name.to_string()), &rest[end..]))
+    } else {
+        Err(PathError(format!("'{text}' is not a valid JSONPath: '{name}' is not a variable name; fields are written `$.name`")))
+    }
+}
+
+fn walk<'a>(mut value: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
+    for segment in segments {
+        value = match (segment, value) {
+            (Segment::Name(name), Value::Object(map)) => map.get(name)?,
+            (Segment::Index(i), Value::Array(items)) => {
+                let i = if *i < 0 { i64::try_from(items.len()).ok()? + i } else { *i };
+                items.get(usize::try_from(i).ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// The segments written for `serde_json_path`.
+fn query_text(segments: &[Segment]) -> String {
+    let mut out = String::from("$");
+    for segment in segments {
+        match segment {
+            Segment::Name(name) => {
+                out.push_str("['");
+                for c in name.chars() {
+                    if c == '\'' || c == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push_str("']");
+            }
+            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+            Segment::Wildcard => out.push_str("[*]"),
+            Segment::Descendant => out.push_str(".."),
+            Segment::Raw(raw) => {
+                out.push('[');
+                out.push_str(raw);
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug)]
+enum Query {
+    Definite(Vec<Segment>),
+    Indefinite(Box<serde_json_path::JsonPath>),
+}
+
+/// A compiled JSONPath (`InputPath`, `OutputPath`, `ItemsPath`, `Variable`, `"x.$"` fields).
+#[derive(Debug)]
+pub struct JsonPath {
+    root: Root,
+    query: Query,
+}
+
+impl JsonPath {
+    /// Compiles a path.
+    ///
+    /// # Errors
+    /// When the text is not a path, with the reason.
+    pub fn parse(text: &str) -> Result<JsonPath, PathError> {
+        let (root, body) = root(text)?;
+        let segments = segments(text, body)?;
+        let query = if segments.iter().all(Segment::is_definite) {
+            Query::Definite(segments)
+        } else {
+            // Jayway-style filters `[?(@.a == 1)]` are RFC 9535 filters with a parenthesised
+            // expression, so they pass through unchanged.
+            let q = query_text(&segments);
+            let compiled = serde_json_path::JsonPath::parse(&q)
+                .map_err(|e| PathError(format!("'{text}' is not a valid JSONPath: {e}")))?;
+            Query::Indefinite(Box::new(compiled))
+        };
+        Ok(JsonPath { root, query })
+    }
+
+    /// True when the path selects at most one value (no wildcard, descent, slice or filter).
+    pub fn is_definite(&self) -> bool {
+        matches!(self.query, Query::Definite(_))
+    }
+
+    /// True for `$` (and `$$`, `$name`) alone.
+    pub fn is_root(&self) -> bool {
+        matches!(&self.query, Query::Definite(s) if s.is_empty())
+    }
+
+    /// Evaluates the path: a definite path gives its value (`None` when nothing is there), an
+    /// indefinite one the array of every match.
+    pub fn select<S: PathScope + ?Sized>(&self, scope: &S) -> Option<Value> {
+        match &self.query {
+            Query::Definite(segments) => walk(self.root.resolve(scope)?, segments).cloned(),
+            Query::Indefinite(path) => {
+                let Some(value) = self.root.resolve(scope) else {
+                    return Some(Value::Array(Vec::new()));
+                };
+                Some(Value::Array(path.query(value).all().into_iter().cloned().collect()))
+            }
+        }
+    }
+
+    /// A definite path's value, borrowed; `None` for an indefinite path or no match.
+    pub fn get<'a, S: PathScope + ?Sized>(&self, scope: &'a S) -> Option<&'a Value> {
+        match &self.query {
+            Query::Definite(segments) => walk(self.root.resolve(scope)?, segments),
+            Query::Indefinite(_) => None,
+        }
+    }
+}
+
+/// A reference path: a definite path that names one place (`ResultPath`, `SecondsPath`, ...).
+#[derive(Debug)]
+pub struct ReferencePath {
+    root: Root,
+    segments: Vec<Segment>,
+}
+
+impl ReferencePath {
+    /// Compiles a reference path.
+    ///
+    /// # Errors
+    /// When the text is not a path, or selects more than one place.
+    pub fn parse(text: &str) -> Result<ReferencePath, PathError> {
+        let (root, body) = root(text)?;
+        let segments = segments(text, body)?;
+        if let Some(bad) = segments.iter().find(|s| !s.is_definite()) {
+            let what = match bad {
+                Segment::Wildcard => "'*'",
+                Segment::Descendant => "'..'",
+                _ => "a slice, union or filter",
+            };
+            return Err(PathError(format!("'{text}' is not a valid reference path: it contains {what}, but a reference path names exactly one field")));
+        }
+        Ok(ReferencePath { root, segments })
+    }
+
+    /// True for `$` alone.
+    pub fn is_root(&self) -> bool {
+        self.root == Root::Input && self.segments.is_empty()
+    }
+
+    /// The value the path names, if any.
+    pub fn get<'a, S: PathScope + ?Sized>(&self, scope: &'a S) -> Option<&'a Value> {
+        walk(self.root.resolve(scope)?, &self.segments)
+    }
+
+    /// Puts `value` at the path inside `input`, creating missing objects on the way, and
+    /// returns the new input.
+    ///
+    /// # Errors
+    /// When a step of the path meets something that is not an object (or, for an index, an
+    /// array long enough), or the path does not start at `$`.
+    pub fn set(&self, input: Value, value: Value) -> Result<Value, PathError> {
+        if self.root != Root::Input {
+            return Err(PathError("only paths into the state's input ('$...') can be written".into()));
+        }
+        if self.segments.is_empty() {
+            return Ok(value);
+        }
+        let mut input = input;
+        let mut slot = &mut input;
+        for segment in &self.segments {
+            slot = match segment {
+                Segment::Name(name) => {
+                    let Value::Object(map) = slot else {
+                        return Err(PathError(format!("the field '{name}' cannot be added to a value that is not an object")));
+                    };
+                    map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()))
+                }
+                Segment::Index(i) => {
+                    let Value::Array(items) = slot else {
+                        return Err(PathError(format!("index [{i}] of a value that is not an array")));
+                    };
+                    let len = items.len();
+                    let at = if *i < 0 { i64::try_from(len).unwrap_or(i64::MAX) + i } else { *i };
+                    match usize::try_from(at).ok().filter(|&n| n < len) {
+                        Some(n) => &mut items[n],
+                        None => return Err(PathError(format!("index [{i}] is out of bounds of an array of {len}"))),
+                    }
+                }
+                _ => unreachable!("reference paths hold only definite segments (checked in parse)"),
+            };
+        }
+        *slot = value;
+        Ok(input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct S(Value, Value, Map<String, Value>);
+    impl PathScope for S {
+        fn input(&self) -> &Value {
+            &self.0
+        }
+        fn context(&self) -> &Value {
+            &self.1
+        }
+        fn variable(&self, name: &str) -> Option<&Value> {
+            self.2.get(name)
+        }
+    }
+
+    fn scope(input: Value) -> S {
+        let mut vars = Map::new();
+        vars.insert("count".into(), json!({ "n": 3 }));
+        S(input, json!({ "Execution": { "Name": "e" } }), vars)
+    }
+
+    #[test]
+    fn roots_and_definite_paths() {
+        let s = scope(json!({ "a": { "b-c": [1, 2, 3] } }));
+        assert_eq!(JsonPath::parse("$.a.b-c[1]").unwrap().select(&s), Some(json!(2)));
+        assert_eq!(JsonPath::parse("$['a']['b-c'][-1]").unwrap().select(&s), Some(json!(3)));
+        assert_eq!(JsonPath::parse("$$.Execution.Name").unwrap().select(&s), Some(json!("e")));
+        assert_eq!(JsonPath::parse("$count.n").unwrap().select(&s), Some(json!(3)));
+        assert_eq!(JsonPath::parse("$.missing").unwrap().select(&s), None);
+    }
+
+    #[test]
+    fn indefinite_paths_yield_arrays() {
+        let s = scope(json!({ "items": [{ "v": 1, "s": 0 }, { "v": 2, "s": 1 }, { "v": 3, "s": 0 }] }));
+        assert_eq!(JsonPath::parse("$.items[*].v").unwrap().select(&s), Some(json!([1, 2, 3])));
+        assert_eq!(JsonPath::parse("$.items[1:].v").unwrap().select(&s), Some(json!([2, 3])));
+        assert_eq!(JsonPath::parse("$.items[?(@.s == 0)].v").unwrap().select(&s), Some(json!([1, 3])));
+        assert_eq!(JsonPath::parse("$..v").unwrap().select(&s), Some(json!([1, 2, 3])));
+        assert_eq!(JsonPath::parse("$.none[*]").unwrap().select(&s), Some(json!([])));
+    }
+
+    #[test]
+    fn reference_paths_write_and_refuse_wildcards() {
+        let p = ReferencePath::parse("$.a.b").unwrap();
+        assert_eq!(p.set(json!({ "x": 1 }), json!(2)).unwrap(), json!({ "x": 1, "a": { "b": 2 } }));
+        assert!(p.set(json!("text"), json!(2)).is_err());
+        assert!(ReferencePath::parse("$.a[*]").is_err());
+        assert!(ReferencePath::parse("a.b").is_err());
+        assert!(ReferencePath::parse("$").unwrap().is_root());
+    }
+}

@@ -1,0 +1,291 @@
+//! The one module that owns time.
+//!
+//! Every execution runs on a virtual clock that starts at a fixed instant (by default
+//! `2024-01-01T00:00:00Z`) and only moves when every branch of the execution is waiting on a
+//! timer: then it jumps to the earliest one. Wait states, `TimeoutSeconds`, `HeartbeatSeconds`,
+//! retry back-off and mock latency all run on it, so a one-year Wait costs microseconds.
+//! Nothing here reads the wall clock.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// Milliseconds since the Unix epoch, on the virtual clock.
+pub type Millis = i64;
+
+/// The instant every execution starts at unless a scenario says otherwise.
+pub const DEFAULT_START: Millis = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+
+#[derive(Debug)]
+struct ClockState {
+    now: Millis,
+    next_seq: u64,
+    timers: BTreeSet<(Millis, u64)>,
+}
+
+/// A virtual clock shared by everything one execution runs.
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
+    state: Rc<RefCell<ClockState>>,
+}
+
+impl Clock {
+    pub(crate) fn new(start: Millis) -> Self {
+        Clock {
+            state: Rc::new(RefCell::new(ClockState {
+                now: start,
+                next_seq: 0,
+                timers: BTreeSet::new(),
+            })),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Millis {
+        self.state.borrow().now
+    }
+
+    /// A future that completes once virtual time reaches `due`.
+    pub(crate) fn sleep_until(&self, due: Millis) -> Sleep {
+        let mut state = self.state.borrow_mut();
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let registered = due > state.now;
+        if registered {
+            state.timers.insert((due, seq));
+        }
+        Sleep {
+            clock: self.clone(),
+            key: (due, seq),
+            registered,
+        }
+    }
+
+    pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
+        let due = self.now().saturating_add(duration_millis(duration));
+        self.sleep_until(due)
+    }
+
+    /// Moves time forward to the earliest pending timer. Returns false when there is none
+    /// ahead of now (every timer that is due has already been polled to completion).
+    pub(crate) fn advance(&self) -> bool {
+        let mut state = self.state.borrow_mut();
+        match state.timers.first() {
+            Some(&(due, _)) if due > state.now => {
+                state.now = due;
+                true
+            }
+            _ => false,
+        }
+    }
+
+}
+
+/// Converts a duration to whole virtual milliseconds, saturating.
+pub(crate) fn duration_millis(duration: Duration) -> Millis {
+    Millis::try_from(duration.as_millis()).unwrap_or(Millis::MAX)
+}
+
+/// A pending virtual timer; dropping it cancels the timer.
+#[derive(Debug)]
+pub(crate) struct Sleep {
+    clock: Clock,
+    key: (Millis, u64),
+    registered: bool,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        let now = self.clock.now();
+        if now >= self.key.0 {
+            if self.registered {
+                self.clock.state.borrow_mut().timers.remove(&self.key);
+                self.registered = false;
+            }
+            Poll::Ready(())
+        } else {
+            // The execution driver re-polls every waiting branch after it advances the clock,
+            // so no waker needs to be kept here.
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if self.registered {
+            if let Ok(mut state) = self.clock.state.try_borrow_mut() {
+                state.timers.remove(&self.key);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timestamps: RFC 3339 formatting and parsing on the proleptic Gregorian calendar.
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Formats an instant as AWS does in the context object and histories:
+/// `2024-01-01T00:00:00.000Z`.
+pub fn format_timestamp(ms: Millis) -> String {
+    let days = ms.div_euclid(MS_PER_DAY);
+    let rem = ms.rem_euclid(MS_PER_DAY);
+    let (y, mo, d) = civil_from_days(days);
+    let (h, mi, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+}
+
+/// Parses an RFC 3339 timestamp as the Wait state and the `Timestamp*` Choice operators accept
+/// it: `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)` with an upper-case `T` and `Z`.
+/// Returns `None` for anything else.
+pub fn parse_timestamp(text: &str) -> Option<Millis> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        part.iter()
+            .try_fold(0i64, |acc, c| Some(acc * 10 + i64::from(c - b'0')))
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        let mut end = start;
+        while end < b.len() && b[end].is_ascii_digit() {
+            end += 1;
+        }
+        if end == start {
+            return None;
+        }
+        let frac = &text[start..end.min(start + 3)];
+        millis = frac.parse::<i64>().ok()? * 10i64.pow(3 - u32::try_from(frac.len()).ok()?);
+        i = end;
+    }
+    let offset_min = match b.get(i)? {
+        b'Z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if b.len() == i + 6 && b[i + 3] == b':' => {
+            let (oh, om) = (digits(i + 1..i + 3)?, digits(i + 4..i + 6)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let total = oh * 60 + om;
+            if *sign == b'+' { total } else { -total }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    Some(
+        days * MS_PER_DAY + ((hour * 60 + minute - offset_min) * 60 + second.min(59)) * 1000
+            + millis,
+    )
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_start_is_2024() {
+        assert_eq!(format_timestamp(DEFAULT_START), "2024-01-01T00:00:00.000Z");
+        assert_eq!(
+            parse_timestamp("2024-01-01T00:00:00Z"),
+            Some(DEFAULT_START)
+        );
+    }
+
+    #[test]
+    fn parses_offsets_and_fractions() {
+        assert_eq!(
+            parse_timestamp("2024-01-01T01:00:00.5+01:00"),
+            Some(DEFAULT_START + 500)
+        );
+        assert_eq!(parse_timestamp("2016-03-14T01:59:00Z").map(format_timestamp).as_deref(), Some("2016-03-14T01:59:00.000Z"));
+        assert_eq!(parse_timestamp("2024-02-30T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2024-01-01t00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2024-01-01T00:00:00"), None);
+        assert_eq!(parse_timestamp("not a time"), None);
+    }
+
+    #[test]
+    fn round_trips_across_centuries() {
+        for ms in [0, DEFAULT_START, 4_102_444_800_000, -86_400_000] {
+            assert_eq!(parse_timestamp(&format_timestamp(ms)), Some(ms));
+        }
+    }
+
+    #[test]
+    fn timers_fire_in_due_order() {
+        let clock = Clock::new(0);
+        let late = clock.sleep(Duration::from_secs(10));
+        let early = clock.sleep(Duration::from_secs(2));
+        assert!(clock.advance());
+        assert_eq!(clock.now(), 2000);
+        drop(early);
+        assert!(clock.advance());
+        assert_eq!(clock.now(), 10_000);
+        drop(late);
+        assert!(!clock.advance());
+    }
+}

@@ -1,0 +1,14 @@
+//! Runs a definition: the eight state types, the JSONPath input/output chain, Retry/Catch,
+//! Parallel and Map on a deterministic scheduler, Task calls answered by mocks, history events
+//! shaped like AWS's, all on the virtual clock. It knows nothing of templates, files or
+//! assertions.
+
+mod choice;
+mod concurrency;
+mod data;
+mod history;
+mod run;
+
+pub use history::Event;
+pub(crate) use run::{Outcome, RunConfig, execute};
+pub use run::{CallRecord, Status, Visits};

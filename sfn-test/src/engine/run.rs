@@ -1,0 +1,1376 @@
+//! Runs one execution: the state loop, every state type, Retry/Catch, Parallel and Map on the
+//! deterministic scheduler, Task calls answered by mocks, history and coverage records.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::choice;
+use super::concurrency::{Child, Either, External, run_bounded, select};
+use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
+use super::history::{Event, EventLog, with_payload};
+use crate::asl::model::*;
+use crate::clock::{Clock, Millis, format_timestamp};
+use crate::error::Error;
+use crate::integrations::mock::{Mock, MockKind, TaskCall, TaskError, TaskResult, contains};
+use crate::integrations::{Pattern, Resource};
+
+/// AWS's payload size limit for state input and output (256 KiB).
+const PAYLOAD_LIMIT: usize = 262_144;
+
+/// Everything an execution needs from outside.
+pub(crate) struct RunConfig<'a> {
+    pub definition: &'a Definition,
+    pub state_machine_name: &'a str,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub execution_name: &'a str,
+    pub start: Millis,
+    pub seed: u64,
+    pub mocks: &'a BTreeMap<String, Mock>,
+    /// Consulted when no key of `mocks` matches.
+    pub fallback_mocks: &'a BTreeMap<String, Mock>,
+    pub default_mock: Option<&'a Mock>,
+    /// Synthetic resource identifiers (ARNs, names) → logical ids, from the template.
+    pub resources: &'a BTreeMap<String, String>,
+    pub history_limit: usize,
+    pub record_history: bool,
+    /// The longest an execution may run (AWS: one year for Standard workflows).
+    pub max_duration: Duration,
+}
+
+/// How an execution ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// `SUCCEEDED`.
+    Succeeded,
+    /// `FAILED`, with the error and cause AWS would report.
+    Failed {
+        /// The error name.
+        error: String,
+        /// The cause, when there is one.
+        cause: Option<String>,
+    },
+    /// `TIMED_OUT`: the execution's `TimeoutSeconds` (or the one-year maximum) passed.
+    TimedOut {
+        /// The error name (`States.Timeout`).
+        error: String,
+        /// The cause, when there is one.
+        cause: Option<String>,
+    },
+}
+
+impl Status {
+    /// The status as AWS spells it: `SUCCEEDED`, `FAILED`, `TIMED_OUT`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed { .. } => "FAILED",
+            Status::TimedOut { .. } => "TIMED_OUT",
+        }
+    }
+}
+
+/// One Task call as recorded for assertions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallRecord {
+    /// The call.
+    pub call: TaskCall,
+    /// Every key a mock for it could be registered under.
+    pub keys: Vec<String>,
+    /// Its result.
+    pub result: TaskResult,
+}
+
+/// What coverage needs from one execution.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Visits {
+    /// JSON pointers of the states entered.
+    pub states: BTreeSet<String>,
+    /// `(from pointer, to pointer)` transitions taken.
+    pub transitions: BTreeSet<(String, String)>,
+    /// `(choice pointer, rule index)`; `usize::MAX` stands for `Default`.
+    pub choice_rules: BTreeSet<(String, usize)>,
+    /// `(state pointer, retrier index)` retries fired.
+    pub retries: BTreeSet<(String, usize)>,
+    /// `(state pointer, catcher index)` catchers fired.
+    pub catches: BTreeSet<(String, usize)>,
+}
+
+/// The result of running an execution.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub path: Vec<String>,
+    pub top_path: Vec<String>,
+    pub history: Vec<Event>,
+    pub calls: Vec<CallRecord>,
+    pub end: Millis,
+    pub visits: Visits,
+    pub variables: BTreeMap<String, Map<String, Value>>,
+}
+
+/// Why a state did not produce output.
+enum Fault {
+    Failed(StateError),
+    /// A harness error, stored in `Run::harness`.
+    Harness,
+}
+
+impl From<StateError> for Fault {
+    fn from(e: StateError) -> Self {
+        Fault::Failed(e)
+    }
+}
+
+/// A Parallel branch or Map iteration (or the top level): its variables and history thread.
+struct Frame<'p> {
+    parent: Option<&'p Frame<'p>>,
+    variables: RefCell<Variables>,
+    last_event: Cell<u64>,
+    /// Names of the enclosing Parallel/Map states, for qualified mock keys (`Outer/Inner`).
+    prefix: String,
+    map_item: Option<(usize, Value)>,
+    /// A Distributed Map iteration: a child execution, whose states and events are not part of
+    /// this execution's path and history.
+    detached: bool,
+}
+
+impl<'p> Frame<'p> {
+    fn child(parent: &'p Frame<'p>, prefix: String, last_event: u64, map_item: Option<(usize, Value)>) -> Frame<'p> {
+        Frame {
+            parent: Some(parent),
+            variables: RefCell::new(Rc::new(Map::new())),
+            last_event: Cell::new(last_event),
+            prefix,
+            map_item,
+            detached: parent.detached,
+        }
+    }
+
+    fn scopes(&self) -> Vec<Variables> {
+        let mut chain = Vec::new();
+        let mut frame = Some(self);
+        while let Some(f) = frame {
+            chain.push(f.variables.borrow().clone());
+            frame = f.parent;
+        }
+        chain.reverse();
+        chain
+    }
+}
+
+pub(crate) struct Run<'a> {
+    cfg: RunConfig<'a>,
+    clock: Clock,
+    log: RefCell<EventLog>,
+    path: RefCell<Vec<String>>,
+    top_path: RefCell<Vec<String>>,
+    calls: RefCell<Vec<CallRecord>>,
+    visits: RefCell<Visits>,
+    variables_at: RefCell<BTreeMap<String, Map<String, Value>>>,
+    rng: Cell<u64>,
+    external: Cell<usize>,
+    detached_steps: Cell<usize>,
+    harness: RefCell<Option<Error>>,
+    sequence_positions: RefCell<HashMap<usize, usize>>,
+    input: RefCell<Value>,
+    execution_arn: String,
+    state_machine_arn: String,
+    role_arn: String,
+}
+
+/// Runs an execution to its end on the virtual clock.
+pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome, Error> {
+    let execution_arn = format!(
+        "arn:aws:states:{}:{}:execution:{}:{}",
+        cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
+    );
+    let state_machine_arn = format!("arn:aws:states:{}:{}:stateMachine:{}", cfg.region, cfg.account, cfg.state_machine_name);
+    let role_arn = format!("arn:aws:iam::{}:role/{}-role", cfg.account, cfg.state_machine_name);
+    let run = Run {
+        clock: Clock::new(cfg.start),
+        log: RefCell::new(EventLog::new(cfg.record_history)),
+        path: RefCell::new(Vec::new()),
+        top_path: RefCell::new(Vec::new()),
+        calls: RefCell::new(Vec::new()),
+        visits: RefCell::new(Visits::default()),
+        variables_at: RefCell::new(BTreeMap::new()),
+        rng: Cell::new(cfg.seed ^ 0x9E37_79B9_7F4A_7C15),
+        external: Cell::new(0),
+        detached_steps: Cell::new(0),
+        harness: RefCell::new(None),
+        sequence_positions: RefCell::new(HashMap::new()),
+        input: RefCell::new(input.clone()),
+        execution_arn,
+        state_machine_arn,
+        role_arn,
+        cfg,
+    };
+    let status_output = Drive { fut: Box::pin(run.top(input)), run: &run }.await;
+    if let Some(e) = run.harness.borrow_mut().take() {
+        return Err(e);
+    }
+    let (status, output) = status_output?;
+    Ok(Outcome {
+        status,
+        output,
+        path: run.path.take(),
+        top_path: run.top_path.take(),
+        history: run.log.take().events,
+        calls: run.calls.take(),
+        end: run.clock.now(),
+        visits: run.visits.take(),
+        variables: run.variables_at.take(),
+    })
+}
+
+/// Polls the execution, moving virtual time forward whenever everything waits on a timer.
+struct Drive<'r, 'a, F> {
+    fut: Pin<Box<F>>,
+    run: &'r Run<'a>,
+}
+
+impl<F: Future<Output = (Status, Option<Value>)>> Future for Drive<'_, '_, F> {
+    type Output = Result<(Status, Option<Value>), Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            if let Poll::Ready(out) = self.fut.as_mut().poll(cx) {
+                return Poll::Ready(Ok(out));
+            }
+            if self.run.harness.borrow().is_some() {
+                return Poll::Ready(Ok((Status::Succeeded, None)));
+            }
+            if self.run.external.get() > 0 {
+                return Poll::Pending;
+            }
+            if !self.run.clock.advance() {
+                return Poll::Ready(Err(Error::Stalled(
+                    "every branch is waiting and no timer is pending".into(),
+                )));
+            }
+        }
+    }
+}
+
+type StateFuture<'f> = Pin<Box<dyn Future<Output = Result<Value, Fault>> + 'f>>;
+
+impl<'a> Run<'a> {
+    fn next_random(&self) -> u64 {
+        // splitmix64: seeded, so every run of a scenario draws the same numbers.
+        let mut z = self.rng.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.rng.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn event(&self, frame: &Frame<'_>, kind: &'static str, details: impl FnOnce() -> Option<(&'static str, Value)>) -> u64 {
+        if frame.detached {
+            return frame.last_event.get();
+        }
+        let id = self.log.borrow_mut().push(frame.last_event.get(), self.clock.now(), kind, details);
+        frame.last_event.set(id);
+        id
+    }
+
+    /// `MapStateSucceeded` / `ParallelStateSucceeded`: the `*StateExited` event that follows
+    /// names the same previous event (recorded histories).
+    fn succeeded_event(&self, frame: &Frame<'_>, kind: &'static str) {
+        let before = frame.last_event.get();
+        self.event(frame, kind, || None);
+        frame.last_event.set(before);
+    }
+
+    fn fail_harness(&self, error: Error) -> Fault {
+        let mut slot = self.harness.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(error);
+        }
+        Fault::Harness
+    }
+
+    async fn top(&self, input: Value) -> (Status, Option<Value>) {
+        let frame = Frame {
+            parent: None,
+            variables: RefCell::new(Rc::new(Map::new())),
+            last_event: Cell::new(0),
+            prefix: String::new(),
+            map_item: None,
+            detached: false,
+        };
+        let role = self.role_arn.clone();
+        self.event(&frame, "ExecutionStarted", || {
+            Some(("executionStartedEventDetails", with_payload("input", &input, &[("roleArn", Value::String(role))])))
+        });
+        // AWS records the first state's entered event with previousEventId 0.
+        frame.last_event.set(0);
+        let max = self.cfg.max_duration;
+        let limit = match self.cfg.definition.timeout_seconds {
+            Some(s) => Duration::from_secs(s).min(max),
+            None => max,
+        };
+        let deadline = self.clock.sleep(limit);
+        let body = self.run_definition(self.cfg.definition, input, &frame);
+        match select(body, deadline).await {
+            Either::Left(Ok(output)) => {
+                let output_for_event = output.clone();
+                self.event(&frame, "ExecutionSucceeded", || {
+                    Some(("executionSucceededEventDetails", with_payload("output", &output_for_event, &[])))
+                });
+                (Status::Succeeded, Some(output))
+            }
+            Either::Left(Err(Fault::Failed(e))) => {
+                let details = error_details(&e);
+                self.event(&frame, "ExecutionFailed", || Some(("executionFailedEventDetails", details)));
+                (Status::Failed { error: e.error, cause: e.cause }, None)
+            }
+            Either::Left(Err(Fault::Harness)) => (Status::Succeeded, None),
+            Either::Right(()) => {
+                self.event(&frame, "ExecutionTimedOut", || {
+                    Some(("executionTimedOutEventDetails", json!({ "error": "States.Timeout" })))
+                });
+                (Status::TimedOut { error: "States.Timeout".into(), cause: None }, None)
+            }
+        }
+    }
+
+    /// Runs a definition (top level, branch or iteration) from `StartAt` to its end.
+    fn run_definition<'f>(&'f self, definition: &'f Definition, input: Value, frame: &'f Frame<'f>) -> StateFuture<'f> {
+        Box::pin(async move {
+            let mut index = definition.start_at;
+            let mut input = input;
+            loop {
+                let state = &definition.states[index];
+                let entered = self.enter(state, &input, frame)?;
+                let (output, next) = match self.run_state(state, input, frame, entered).await {
+                    Ok(x) => x,
+                    Err(Fault::Failed(mut e)) => {
+                        if e.error == "States.Runtime" || e.error == "States.DataLimitExceeded" {
+                            prefix_cause(&mut e, &state.name, entered);
+                        }
+                        return Err(Fault::Failed(e));
+                    }
+                    Err(h) => return Err(h),
+                };
+                if serialized_len(&output) > PAYLOAD_LIMIT {
+                    return Err(Fault::Failed(StateError::new(
+                        "States.DataLimitExceeded",
+                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                    )));
+                }
+                if !matches!(state.kind, StateKind::Fail(_)) {
+                    let kind = exited_kind(&state.kind);
+                    let name = state.name.clone();
+                    let out = &output;
+                    self.event(frame, kind, || {
+                        Some(("stateExitedEventDetails", with_payload("output", out, &[("name", Value::String(name))])))
+                    });
+                }
+                match next {
+                    Some(n) => {
+                        self.visits.borrow_mut().transitions.insert((state.pointer.clone(), definition.states[n].pointer.clone()));
+                        index = n;
+                        input = output;
+                    }
+                    None => return Ok(output),
+                }
+            }
+        })
+    }
+
+    fn enter(&self, state: &State, input: &Value, frame: &Frame<'_>) -> Result<u64, Fault> {
+        let count = usize::try_from(self.log.borrow().count).unwrap_or(usize::MAX) + self.detached_steps.get();
+        if count >= self.cfg.history_limit {
+            let path = self.path.borrow();
+            let recent = path.iter().rev().take(10).rev().cloned().collect();
+            return Err(self.fail_harness(Error::HistoryLimit { limit: self.cfg.history_limit, state: state.name.clone(), recent }));
+        }
+        if frame.detached {
+            self.detached_steps.set(self.detached_steps.get() + 1);
+            return Ok(0);
+        }
+        self.path.borrow_mut().push(state.name.clone());
+        if frame.parent.is_none() {
+            self.top_path.borrow_mut().push(state.name.clone());
+        }
+        self.visits.borrow_mut().states.insert(state.pointer.clone());
+        let name = state.name.clone();
+        Ok(self.event(frame, entered_kind(&state.kind), || {
+            Some(("stateEnteredEventDetails", with_payload("input", input, &[("name", Value::String(name))])))
+        }))
+    }
+
+    fn context_object(&self, state: &State, entered_time: Millis, retry_count: u64, frame: &Frame<'_>, token: Option<&str>) -> Value {
+        let mut ctx = json!({
+            "Execution": {
+                "Id": self.execution_arn,
+                "Input": *self.input.borrow(),
+                "Name": self.cfg.execution_name,
+                "RoleArn": self.role_arn,
+                "StartTime": format_timestamp(self.cfg.start),
+                "RedriveCount": 0,
+            },
+            "StateMachine": { "Id": self.state_machine_arn, "Name": self.cfg.state_machine_name },
+            "State": { "EnteredTime": format_timestamp(entered_time), "Name": state.name, "RetryCount": retry_count },
+        });
+        if let Some(token) = token {
+            ctx["Task"] = json!({ "Token": token });
+        }
+        if let Some((index, value)) = &frame.map_item {
+            ctx["Map"] = json!({ "Item": { "Index": index, "Value": value } });
+        }
+        ctx
+    }
+
+    /// Runs one state: returns its output and the next state (None = end of this definition).
+    async fn run_state(&self, state: &'a State, input: Value, frame: &Frame<'_>, entered: u64) -> Result<(Value, Option<usize>), Fault> {
+        let entered_time = self.clock.now();
+        let vars = frame.scopes();
+        let ctx_fn = || self.context_object(state, entered_time, 0, frame, None);
+        let scope = Scope::new(&input, &ctx_fn, &vars);
+        let mut rng = || self.next_random();
+        match &state.kind {
+            StateKind::Pass(pass) => {
+                let effective = self.effective_input(state, &input, &scope)?;
+                let result = match (&pass.result, &state.io.parameters) {
+                    (Some(r), _) => r.clone(),
+                    (None, Some(p)) => eval_payload(p, &scope.with_input(&effective), &mut rng)?,
+                    (None, None) => effective,
+                };
+                self.assign(state, state.io.assign.as_ref(), &result, &scope, frame)?;
+                let output = self.finish(state, input.clone(), result, &scope)?;
+                Ok((output, state.next))
+            }
+            StateKind::Choice(c) => {
+                let effective = self.effective_input(state, &input, &scope)?;
+                let escope = scope.with_input(&effective);
+                let mut chosen = None;
+                for (i, (condition, next, assign)) in c.choices.iter().enumerate() {
+                    if choice::evaluate(condition, &escope)? {
+                        chosen = Some((*next, assign.as_ref(), i));
+                        break;
+                    }
+                }
+                let (next, assign, rule) = match chosen {
+                    Some(x) => x,
+                    None => match c.default {
+                        Some(d) => (d, None, usize::MAX),
+                        None => {
+                            return Err(StateError::new("States.NoChoiceMatched", format!(
+                                "No Matches! at state '{}'", state.name
+                            )).into());
+                        }
+                    },
+                };
+                self.visits.borrow_mut().choice_rules.insert((state.pointer.clone(), rule));
+                self.assign(state, assign, &effective, &scope, frame)?;
+                self.assign(state, state.io.assign.as_ref(), &effective, &scope, frame)?;
+                let output = data::apply_path(&state.io.output_path, effective, &scope)?;
+                Ok((output, Some(next)))
+            }
+            StateKind::Wait(wait) => {
+                let effective = self.effective_input(state, &input, &scope)?;
+                let escope = scope.with_input(&effective);
+                let due = match wait {
+                    Wait::Seconds(s) => entered_time.saturating_add(seconds_ms(*s)),
+                    Wait::Timestamp(t) => *t,
+                    Wait::SecondsPath(path, text) => {
+                        let Some(value) = path.get(&escope) else {
+                            return Err(runtime_error(format!("The SecondsPath parameter does not reference an input value: {text}")).into());
+                        };
+                        match value.as_u64() {
+                            Some(s) => entered_time.saturating_add(seconds_ms(s)),
+                            None => {
+                                return Err(runtime_error(format!("The SecondsPath parameter cannot be parsed as a long value: {text} == {}", raw_text(value))).into());
+                            }
+                        }
+                    }
+                    Wait::TimestampPath(path, text) => {
+                        let Some(value) = path.get(&escope) else {
+                            return Err(runtime_error(format!("The TimestampPath parameter does not reference an input value: {text}")).into());
+                        };
+                        match value.as_str().and_then(crate::clock::parse_timestamp) {
+                            Some(t) => t,
+                            None => {
+                                return Err(runtime_error(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {text} == {}", raw_text(value))).into());
+                            }
+                        }
+                    }
+                };
+                // AWS refuses waits longer than 2^31 - 1 seconds (conformance
+                // `base.test_wait...test_timestamp_too_far_in_future_boundary`).
+                if due.saturating_sub(entered_time) > i64::from(i32::MAX) * 1000 {
+                    return Err(runtime_error("Wait state delay is too long.".into()).into());
+                }
+                self.clock.sleep_until(due).await;
+                self.assign(state, state.io.assign.as_ref(), &effective, &scope, frame)?;
+                let output = data::apply_path(&state.io.output_path, effective, &scope)?;
+                Ok((output, state.next))
+            }
+            StateKind::Succeed => {
+                let effective = self.effective_input(state, &input, &scope)?;
+                let output = data::apply_path(&state.io.output_path, effective, &scope)?;
+                Ok((output, None))
+            }
+            StateKind::Fail(fail) => {
+                let text = |t: &Option<Text>, rng: &mut dyn FnMut() -> u64| -> Result<Option<String>, StateError> {
+                    Ok(match t {
+                        None => None,
+                        Some(Text::Value(s)) => Some(s.clone()),
+                        Some(Text::Path(path, _)) => path.get(&scope).map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        }),
+                        Some(Text::Intrinsic(call, _)) => match data::eval_intrinsic(call, &scope, rng)? {
+                            Value::String(s) => Some(s),
+                            other => Some(other.to_string()),
+                        },
+                    })
+                };
+                let error = text(&fail.error, &mut rng)?;
+                let cause = text(&fail.cause, &mut rng)?;
+                Err(Fault::Failed(StateError { error: error.unwrap_or_default(), cause }))
+            }
+            StateKind::Task(task) => self.run_task(state, task, input, frame, entered, entered_time).await,
+            StateKind::Parallel(p) => {
+                let retry = &p.retry;
+                let catch = &p.catch;
+                self.with_retry(state, retry, catch, input, frame, entered_time, |input, retry_count| {
+                    Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
+                })
+                .await
+            }
+            StateKind::Map(m) => {
+                self.with_retry(state, &m.retry, &m.catch, input, frame, entered_time, |input, retry_count| {
+                    Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count))
+                })
+                .await
+            }
+        }
+    }
+
+    fn effective_input(&self, state: &State, input: &Value, scope: &Scope<'_>) -> Result<Value, Fault> {
+        Ok(data::apply_path(&state.io.input_path, input.clone(), scope)?)
+    }
+
+    /// `ResultPath` then `OutputPath`.
+    fn finish(&self, state: &State, raw_input: Value, result: Value, scope: &Scope<'_>) -> Result<Value, Fault> {
+        let merged = data::apply_result_path(&state.io.result_path, raw_input, result)?;
+        Ok(data::apply_path(&state.io.output_path, merged, scope)?)
+    }
+
+    fn assign(&self, state: &State, assign: Option<&Payload>, value: &Value, scope: &Scope<'_>, frame: &Frame<'_>) -> Result<(), Fault> {
+        let Some(assign) = assign else { return Ok(()) };
+        let mut rng = || self.next_random();
+        let evaluated = eval_payload(assign, &scope.with_input(value), &mut rng)?;
+        if let Value::Object(updates) = evaluated {
+            let mut vars = frame.variables.borrow_mut();
+            let map = Rc::make_mut(&mut vars);
+            for (k, v) in updates {
+                map.insert(k, v);
+            }
+            self.variables_at.borrow_mut().insert(state.name.clone(), map.clone());
+        }
+        Ok(())
+    }
+
+    /// Runs `attempt` under the state's retriers and catchers.
+    #[allow(clippy::too_many_arguments)]
+    async fn with_retry<'f>(
+        &'f self,
+        state: &'a State,
+        retry: &'a [Retrier],
+        catch: &'a [Catcher],
+        input: Value,
+        frame: &'f Frame<'f>,
+        entered_time: Millis,
+        attempt: impl Fn(Value, u64) -> StateFuture<'f>,
+    ) -> Result<(Value, Option<usize>), Fault> {
+        let mut counts = vec![0u64; retry.len()];
+        let mut retry_count = 0u64;
+        loop {
+            let error = match attempt(input.clone(), retry_count).await {
+                Ok(output) => return Ok((output, state.next)),
+                Err(Fault::Failed(e)) => e,
+                Err(h) => return Err(h),
+            };
+            if is_terminal(&error.error) {
+                return Err(Fault::Failed(error));
+            }
+            if let Some(i) = retry.iter().position(|r| matches_error(&r.error_equals, &error.error)) {
+                let r = &retry[i];
+                if counts[i] < r.max_attempts {
+                    let delay = self.backoff(r, counts[i]);
+                    counts[i] += 1;
+                    retry_count += 1;
+                    self.visits.borrow_mut().retries.insert((state.pointer.clone(), i));
+                    self.clock.sleep(delay).await;
+                    continue;
+                }
+            }
+            if let Some((i, c)) = catch.iter().enumerate().find(|(_, c)| matches_error(&c.error_equals, &error.error)) {
+                self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
+                let error_output = error_object(&error);
+                let vars = frame.scopes();
+                let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+                let scope = Scope::new(&input, &ctx_fn, &vars);
+                self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
+                let output = data::apply_result_path(&c.result_path, input, error_output)?;
+                return Ok((output, Some(c.next)));
+            }
+            return Err(Fault::Failed(error));
+        }
+    }
+
+    fn backoff(&self, r: &Retrier, previous_retries: u64) -> Duration {
+        let exponent = i32::try_from(previous_retries).unwrap_or(i32::MAX);
+        let mut seconds = r.interval_seconds * r.backoff_rate.powi(exponent);
+        if let Some(max) = r.max_delay_seconds {
+            seconds = seconds.min(max);
+        }
+        if r.jitter_full {
+            #[allow(clippy::cast_precision_loss)]
+            let fraction = (self.next_random() >> 11) as f64 / (1u64 << 53) as f64;
+            seconds *= fraction;
+        }
+        Duration::from_secs_f64(seconds.clamp(0.0, 3.2e7 * 100.0))
+    }
+
+    async fn run_task(&self, state: &'a State, task: &'a Task, input: Value, frame: &Frame<'_>, entered: u64, entered_time: Millis) -> Result<(Value, Option<usize>), Fault> {
+        let _ = entered;
+        let resource = Resource::parse(&task.resource);
+        let mut counts = vec![0u64; task.retry.len()];
+        let mut retry_count = 0u64;
+        let mut attempt_no = 0u32;
+        loop {
+            attempt_no += 1;
+            let result = self.task_attempt(state, task, &resource, &input, frame, entered_time, retry_count, attempt_no).await;
+            let error = match result {
+                Ok(output) => return Ok((output, state.next)),
+                Err(Fault::Failed(e)) => e,
+                Err(h) => return Err(h),
+            };
+            if is_terminal(&error.error) {
+                return Err(Fault::Failed(error));
+            }
+            if let Some(i) = task.retry.iter().position(|r| matches_error(&r.error_equals, &error.error)) {
+                let r = &task.retry[i];
+                if counts[i] < r.max_attempts {
+                    let delay = self.backoff(r, counts[i]);
+                    counts[i] += 1;
+                    retry_count += 1;
+                    self.visits.borrow_mut().retries.insert((state.pointer.clone(), i));
+                    self.clock.sleep(delay).await;
+                    continue;
+                }
+            }
+            if let Some((i, c)) = task.catch.iter().enumerate().find(|(_, c)| matches_error(&c.error_equals, &error.error)) {
+                self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
+                let error_output = error_object(&error);
+                let vars = frame.scopes();
+                let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+                let scope = Scope::new(&input, &ctx_fn, &vars);
+                self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
+                let output = data::apply_result_path(&c.result_path, input, error_output)?;
+                return Ok((output, Some(c.next)));
+            }
+            return Err(Fault::Failed(error));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn task_attempt(
+        &self,
+        state: &'a State,
+        task: &'a Task,
+        resource: &Resource,
+        input: &Value,
+        frame: &Frame<'_>,
+        entered_time: Millis,
+        retry_count: u64,
+        attempt_no: u32,
+    ) -> Result<Value, Fault> {
+        let vars = frame.scopes();
+        let token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| self.task_token(attempt_no));
+        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, token.as_deref());
+        let scope = Scope::new(input, &ctx_fn, &vars);
+        let mut rng = || self.next_random();
+        let effective = self.effective_input(state, input, &scope)?;
+        let parameters = match &state.io.parameters {
+            Some(p) => eval_payload(p, &scope.with_input(&effective), &mut rng)?,
+            None => effective,
+        };
+        let timeout = self.seconds(task.timeout.as_ref(), &scope, "TimeoutSecondsPath")?;
+        let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
+        let family = Family::of(resource, &task.resource);
+        self.task_scheduled(frame, &family, &parameters, timeout, heartbeat);
+        let keys = self.mock_keys(state, resource, &task.resource, &parameters, frame);
+        let call = TaskCall { state: state.name.clone(), resource: task.resource.clone(), input: parameters, attempt: attempt_no, task_token: token.clone() };
+        let mock = keys
+            .iter()
+            .find_map(|k| self.cfg.mocks.get(k).map(|m| (k.clone(), m)))
+            .or_else(|| keys.iter().find_map(|k| self.cfg.fallback_mocks.get(k).map(|m| (k.clone(), m))))
+            .or_else(|| self.cfg.default_mock.map(|m| ("(default)".to_string(), m)));
+        let Some((key, mock)) = mock else {
+            return Err(self.fail_harness(Error::UnmockedTask { state: state.name.clone(), resource: task.resource.clone(), keys }));
+        };
+
+        // Mocks never send heartbeats, so a heartbeat acts as a deadline; AWS reports an
+        // expired heartbeat as States.Timeout too (conformance `timeouts.test_heartbeats.*`).
+        let deadline = match (timeout, heartbeat) {
+            (Some(t), Some(h)) => Some((t.min(h), "States.Timeout")),
+            (Some(t), None) | (None, Some(t)) => Some((t, "States.Timeout")),
+            (None, None) => None,
+        };
+        let answer = self.answer(mock, &key, &call);
+        let outcome = match deadline {
+            Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
+                Either::Left(r) => r,
+                Either::Right(()) => Ok((Err(TaskError { error: error.into(), cause: None }), false)),
+            },
+            None => answer.await,
+        };
+        let (result, raw) = match outcome {
+            Ok(x) => x,
+            Err(e) => return Err(self.fail_harness(e)),
+        };
+        let result = match result {
+            Ok(v) if !raw && resource.wraps_lambda_payload() => Ok(lambda_envelope(v)),
+            other => other,
+        };
+        self.calls.borrow_mut().push(CallRecord { call, keys, result: result.clone() });
+        match result {
+            Ok(value) => {
+                family.emit(self, frame, "Succeeded", || with_payload("output", &value, &family.service_fields()));
+                if serialized_len(&value) > PAYLOAD_LIMIT {
+                    return Err(StateError::new(
+                        "States.DataLimitExceeded",
+                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                    )
+                    .into());
+                }
+                let selected = match &state.io.result_selector {
+                    Some(p) => {
+                        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+                        let scope = Scope::new(&value, &ctx_fn, &vars);
+                        eval_payload(p, &scope, &mut rng)?
+                    }
+                    None => value,
+                };
+                self.assign(state, state.io.assign.as_ref(), &selected, &scope, frame)?;
+                self.finish(state, input.clone(), selected, &scope)
+            }
+            Err(e) => {
+                let suffix = if e.error == "States.Timeout" { "TimedOut" } else { "Failed" };
+                family.emit(self, frame, suffix, || {
+                    let mut details = Map::new();
+                    details.insert("error".into(), json!(e.error));
+                    if let Some(c) = &e.cause {
+                        details.insert("cause".into(), json!(c));
+                    }
+                    for (k, v) in family.service_fields() {
+                        details.insert(k.into(), v);
+                    }
+                    Value::Object(details)
+                });
+                Err(StateError { error: e.error, cause: e.cause }.into())
+            }
+        }
+    }
+
+    /// The `*Scheduled`, `*Started` and, for callback and `.sync` patterns, `TaskSubmitted`
+    /// events of one Task attempt.
+    fn task_scheduled(&self, frame: &Frame<'_>, family: &Family, parameters: &Value, timeout: Option<u64>, heartbeat: Option<u64>) {
+        let mut timing: Vec<(&str, Value)> = Vec::new();
+        if let Some(t) = timeout {
+            timing.push(("timeoutInSeconds", json!(t)));
+        }
+        match family {
+            Family::Lambda { arn } => {
+                let mut extra = vec![("resource", json!(arn))];
+                extra.extend(timing);
+                family.emit(self, frame, "Scheduled", || with_payload("input", parameters, &extra));
+                self.event(frame, "LambdaFunctionStarted", || None);
+            }
+            Family::Activity { arn } => {
+                let mut extra = vec![("resource", json!(arn))];
+                extra.extend(timing);
+                if let Some(h) = heartbeat {
+                    extra.push(("heartbeatInSeconds", json!(h)));
+                }
+                family.emit(self, frame, "Scheduled", || with_payload("input", parameters, &extra));
+                family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
+            }
+            Family::Service { resource_type, resource, pattern } => {
+                family.emit(self, frame, "Scheduled", || {
+                    let mut details = Map::new();
+                    details.insert("resourceType".into(), json!(resource_type));
+                    details.insert("resource".into(), json!(resource));
+                    details.insert("region".into(), json!(self.cfg.region));
+                    details.insert("parameters".into(), parameters.clone());
+                    for (k, v) in timing {
+                        details.insert(k.into(), v);
+                    }
+                    if let Some(h) = heartbeat {
+                        details.insert("heartbeatInSeconds".into(), json!(h));
+                    }
+                    Value::Object(details)
+                });
+                family.emit(self, frame, "Started", || json!({ "resourceType": resource_type, "resource": resource }));
+                if *pattern != Pattern::RequestResponse {
+                    // The service's immediate response (e.g. SendMessage's) is not mocked.
+                    family.emit(self, frame, "Submitted", || {
+                        let mut v = with_payload("output", &json!({}), &family.service_fields());
+                        if let Value::Object(m) = &mut v {
+                            m.sort_keys();
+                        }
+                        v
+                    });
+                }
+            }
+        }
+    }
+
+    fn task_token(&self, attempt: u32) -> String {
+        let a = self.next_random();
+        let b = self.next_random();
+        format!("{a:016x}{b:016x}-{attempt}")
+    }
+
+    fn seconds(&self, field: Option<&Seconds>, scope: &Scope<'_>, name: &str) -> Result<Option<u64>, Fault> {
+        match field {
+            None => Ok(None),
+            Some(Seconds::Value(v)) => Ok(Some(*v)),
+            Some(Seconds::Path(path, text)) => match path.get(scope) {
+                Some(v) => match v.as_u64() {
+                    Some(n) if n > 0 => Ok(Some(n)),
+                    _ => Err(runtime_error(format!("The {name} field refers to value \"{v}\" which is not a valid positive integer: {text}")).into()),
+                },
+                None => Err(runtime_error(format!("Invalid path '{text}' : No results for path: {}", data::bracketed(text))).into()),
+            },
+        }
+    }
+
+    /// The keys a mock for this call may be registered under, most specific first.
+    fn mock_keys(&self, state: &State, resource: &Resource, arn: &str, parameters: &Value, frame: &Frame<'_>) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut push = |k: String| {
+            if !k.is_empty() && !keys.contains(&k) {
+                keys.push(k);
+            }
+        };
+        if !frame.prefix.is_empty() {
+            push(format!("{}/{}", frame.prefix, state.name));
+        }
+        push(state.name.clone());
+        let mut identifiers = vec![arn.to_string()];
+        if let Resource::LambdaFunction { function } = resource {
+            identifiers.push(function.clone());
+        }
+        for field in ["FunctionName", "StateMachineArn", "QueueUrl", "TopicArn", "TableName", "EventBusName"] {
+            if let Some(Value::String(s)) = parameters.get(field) {
+                identifiers.push(s.clone());
+                if let Some(name) = s.rsplit(':').next() {
+                    identifiers.push(name.to_string());
+                }
+            }
+        }
+        if let Some(Value::Array(entries)) = parameters.get("Entries") {
+            for e in entries {
+                if let Some(Value::String(s)) = e.get("EventBusName") {
+                    identifiers.push(s.clone());
+                }
+            }
+        }
+        for id in &identifiers {
+            if let Some(logical) = self.cfg.resources.get(id) {
+                push(logical.clone());
+            }
+        }
+        for id in identifiers {
+            push(id);
+        }
+        keys
+    }
+
+    /// Resolves a mock to an answer; `true` when the answer is the raw integration response.
+    fn answer<'m>(&'m self, mock: &'m Mock, key: &'m str, call: &'m TaskCall) -> Pin<Box<dyn Future<Output = Result<(TaskResult, bool), Error>> + 'm>> {
+        Box::pin(async move {
+            match &*mock.0 {
+                MockKind::Return(v) => Ok((Ok(v.clone()), false)),
+                MockKind::Throw(e) => Ok((Err(e.clone()), false)),
+                MockKind::Hang => {
+                    std::future::pending::<()>().await;
+                    unreachable!("a pending future never completes")
+                }
+                MockKind::After(delay, inner) => {
+                    self.clock.sleep(*delay).await;
+                    self.answer(inner, key, call).await
+                }
+                MockKind::Sequence { answers, repeat_last } => {
+                    // Sequences are told apart by identity; the position lives in this run.
+                    let slot = std::sync::Arc::as_ptr(&mock.0).cast::<()>() as usize;
+                    let n = {
+                        let mut positions = self.sequence_positions.borrow_mut();
+                        let p = positions.entry(slot).or_insert(0);
+                        let n = *p;
+                        *p += 1;
+                        n
+                    };
+                    let chosen = match answers.get(n) {
+                        Some(m) => m,
+                        None if *repeat_last && !answers.is_empty() => &answers[answers.len() - 1],
+                        None => {
+                            return Err(Error::MockExhausted { key: key.to_string(), state: call.state.clone(), call: n + 1, len: answers.len() });
+                        }
+                    };
+                    self.answer(chosen, key, call).await
+                }
+                MockKind::When { rules, otherwise } => {
+                    let payload = call.input.get("Payload").filter(|_| Resource::parse(&call.resource).wraps_lambda_payload());
+                    let matched = rules.iter().find(|(subset, _)| contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset)));
+                    match matched.map(|(_, m)| m).or(otherwise.as_ref()) {
+                        Some(m) => self.answer(m, key, call).await,
+                        None => Err(Error::Stalled(format!(
+                            "mock {key:?} for state '{}': no Mock::when rule matches the call's input {}; add a rule or `.otherwise(..)`",
+                            call.state, call.input
+                        ))),
+                    }
+                }
+                MockKind::Fn(f) => Ok((f(call), false)),
+                MockKind::Choose(f) => {
+                    let chosen = f(call);
+                    self.answer_owned(chosen, key, call).await
+                }
+                MockKind::Handler(h) => {
+                    let result = External::new(h.call(call.clone()), &self.external).await;
+                    Ok((result, false))
+                }
+                MockKind::Raw(inner) => {
+                    let (result, _) = self.answer(inner, key, call).await?;
+                    Ok((result, true))
+                }
+            }
+        })
+    }
+
+    async fn answer_owned(&self, mock: Mock, key: &str, call: &TaskCall) -> Result<(TaskResult, bool), Error> {
+        self.answer(&mock, key, call).await
+    }
+
+    async fn run_parallel(&self, state: &'a State, p: &'a Parallel, input: Value, frame: &Frame<'_>, entered_time: Millis, retry_count: u64) -> Result<Value, Fault> {
+        let vars = frame.scopes();
+        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+        let scope = Scope::new(&input, &ctx_fn, &vars);
+        let mut rng = || self.next_random();
+        let effective = self.effective_input(state, &input, &scope)?;
+        let branch_input = match &state.io.parameters {
+            Some(params) => eval_payload(params, &scope.with_input(&effective), &mut rng)?,
+            None => effective,
+        };
+        let started = self.event(frame, "ParallelStateStarted", || None);
+        let prefix = qualified(&frame.prefix, &state.name);
+        let frames: Vec<Frame<'_>> = (0..p.branches.len()).map(|_| Frame::child(frame, prefix.clone(), started, None)).collect();
+        let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
+        let failure = run_bounded(
+            p.branches.len(),
+            0,
+            |i| -> Child<'_, Result<Value, Fault>> { self.run_definition(&p.branches[i], branch_input.clone(), &frames[i]) },
+            |i, out| match out {
+                Ok(v) => {
+                    results[i] = Some(v);
+                    ControlFlow::Continue(())
+                }
+                Err(f) => ControlFlow::Break(f),
+            },
+        )
+        .await;
+        if let Some(fault) = failure {
+            if let Fault::Failed(e) = &fault {
+                let details = error_details(e);
+                self.event(frame, "ParallelStateFailed", || Some(("parallelStateFailedEventDetails", details)));
+            }
+            return Err(fault);
+        }
+        let last = frames.iter().map(|f| f.last_event.get()).max().unwrap_or(started);
+        frame.last_event.set(last);
+        self.succeeded_event(frame, "ParallelStateSucceeded");
+        let result = Value::Array(results.into_iter().map(Option::unwrap_or_default).collect());
+        self.select_and_finish(state, &input, result, frame, entered_time, retry_count)
+    }
+
+    fn select_and_finish(&self, state: &State, input: &Value, result: Value, frame: &Frame<'_>, entered_time: Millis, retry_count: u64) -> Result<Value, Fault> {
+        let vars = frame.scopes();
+        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+        let mut rng = || self.next_random();
+        let selected = match &state.io.result_selector {
+            Some(p) => eval_payload(p, &Scope::new(&result, &ctx_fn, &vars), &mut rng)?,
+            None => result,
+        };
+        let scope = Scope::new(input, &ctx_fn, &vars);
+        self.assign(state, state.io.assign.as_ref(), &selected, &scope, frame)?;
+        self.finish(state, input.clone(), selected, &scope)
+    }
+
+    async fn run_map(&self, state: &'a State, m: &'a crate::asl::model::Map, input: Value, frame: &Frame<'_>, entered_time: Millis, retry_count: u64) -> Result<Value, Fault> {
+        if let Some(field) = m.unsupported.first() {
+            return Err(self.fail_harness(Error::Stalled(format!(
+                "not supported yet: Map state '{}' uses '{field}' (Distributed Map readers and writers come with a later version)",
+                state.name
+            ))));
+        }
+        let vars = frame.scopes();
+        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+        let scope = Scope::new(&input, &ctx_fn, &vars);
+        let effective = self.effective_input(state, &input, &scope)?;
+        let items = match &m.items_path {
+            PathField::Default => effective.clone(),
+            PathField::Null => Value::Null,
+            PathField::Path(path, text) => match path.select(&scope.with_input(&effective)) {
+                Some(v) => v,
+                None => {
+                    return Err(runtime_error(format!("Invalid path '{text}' : No results for path: {}", data::bracketed(text))).into());
+                }
+            },
+        };
+        let Value::Array(items) = items else {
+            let text = match &m.items_path {
+                PathField::Path(_, t) => t.as_str(),
+                _ => "$",
+            };
+            return Err(runtime_error(format!("Invalid path '{text}' : The value at the path is not an array: {items}")).into());
+        };
+        let escope = scope.with_input(&effective);
+        let max_concurrency = self.number(&m.max_concurrency, &escope, "MaxConcurrency", true)?;
+        let tolerated_count = match &m.tolerated_failure_count {
+            Some(n) => Some(self.number(n, &escope, "ToleratedFailureCount", true)?),
+            None => None,
+        };
+        let tolerated_pct = match &m.tolerated_failure_percentage {
+            Some(n) => Some(self.number(n, &escope, "ToleratedFailurePercentage", false)?),
+            None => None,
+        };
+        let len = items.len();
+        self.event(frame, "MapStateStarted", || Some(("mapStateStartedEventDetails", json!({ "length": len }))));
+        let prefix = qualified(&frame.prefix, &state.name);
+        let mut rng = || self.next_random();
+        // ItemSelector sees the effective input as `$` and the item as `$$.Map.Item`.
+        let mut iteration_inputs = Vec::with_capacity(len);
+        for (index, item) in items.into_iter().enumerate() {
+            let v = match &state.io.parameters {
+                Some(p) => {
+                    let item_ctx = || {
+                        let mut c = self.context_object(state, entered_time, retry_count, frame, None);
+                        c["Map"] = json!({ "Item": { "Index": index, "Value": item } });
+                        c
+                    };
+                    eval_payload(p, &Scope::new(&effective, &item_ctx, &vars), &mut rng)?
+                }
+                None => item,
+            };
+            iteration_inputs.push(v);
+        }
+        let base_event = frame.last_event.get();
+        let frames: Vec<Frame<'_>> = (0..len)
+            .map(|_| {
+                let mut f = Frame::child(frame, prefix.clone(), base_event, None);
+                f.detached |= m.distributed;
+                f
+            })
+            .collect();
+        let mut results: Vec<Option<Value>> = vec![None; len];
+        let mut failures = 0usize;
+        let mut first_failure: Option<StateError> = None;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let limit = max_concurrency as usize;
+        let name = state.name.clone();
+        let last_iteration_event = &Cell::new(0u64);
+        let fault = run_bounded(
+            len,
+            limit,
+            |i| -> Child<'_, Result<Value, Fault>> {
+                let f = &frames[i];
+                let name = name.clone();
+                let input = std::mem::take(&mut iteration_inputs[i]);
+                f.last_event.set(frame.last_event.get());
+                Box::pin(async move {
+                    self.event(f, "MapIterationStarted", || Some(("mapIterationStartedEventDetails", json!({ "name": name, "index": i }))));
+                    let out = self.run_definition(&m.processor, input, f).await;
+                    let kind = if out.is_ok() { "MapIterationSucceeded" } else { "MapIterationFailed" };
+                    let key = if out.is_ok() { "mapIterationSucceededEventDetails" } else { "mapIterationFailedEventDetails" };
+                    let last = f.last_event.get();
+                    let id = self.event(f, kind, || Some((key, json!({ "name": name, "index": i }))));
+                    last_iteration_event.set(id);
+                    // The next iteration's start follows this iteration's last state event, not
+                    // its MapIterationSucceeded (recorded histories, e.g. conformance
+                    // `scenarios...test_map_state_item_selector[MAP_STATE_ITEM_SELECTOR]`).
+                    f.last_event.set(last);
+                    frame.last_event.set(last);
+                    out
+                })
+            },
+            |i, out| match out {
+                Ok(v) => {
+                    results[i] = Some(v);
+                    ControlFlow::Continue(())
+                }
+                Err(Fault::Failed(e)) => {
+                    failures += 1;
+                    let tolerated = tolerance_allows(tolerated_count, tolerated_pct, failures, len);
+                    if first_failure.is_none() {
+                        first_failure = Some(e.clone());
+                    }
+                    if tolerated {
+                        results[i] = Some(Value::Null);
+                        ControlFlow::Continue(())
+                    } else if tolerated_count.is_some() || tolerated_pct.is_some() {
+                        ControlFlow::Break(Fault::Failed(StateError::new(
+                            "States.ExceedToleratedFailureThreshold",
+                            "The specified tolerated failure threshold was exceeded",
+                        )))
+                    } else {
+                        ControlFlow::Break(Fault::Failed(e))
+                    }
+                }
+                Err(h) => ControlFlow::Break(h),
+            },
+        )
+        .await;
+        if let Some(fault) = fault {
+            if let Fault::Failed(e) = &fault {
+                let details = error_details(e);
+                self.event(frame, "MapStateFailed", || Some(("mapStateFailedEventDetails", details)));
+            }
+            return Err(fault);
+        }
+        if last_iteration_event.get() != 0 {
+            frame.last_event.set(last_iteration_event.get());
+        }
+        self.succeeded_event(frame, "MapStateSucceeded");
+        let result = Value::Array(results.into_iter().map(Option::unwrap_or_default).collect());
+        self.select_and_finish(state, &input, result, frame, entered_time, retry_count)
+    }
+
+    /// Reads `MaxConcurrency[Path]` / `ToleratedFailure*[Path]` with AWS's checks and messages
+    /// (conformance `scenarios...test_map_state_tolerated_failure_*_path[*]`).
+    fn number(&self, n: &Number, scope: &Scope<'_>, field: &str, integer: bool) -> Result<f64, Fault> {
+        let value = match n {
+            Number::Value(v) => *v,
+            Number::Path(path, text) => {
+                let value = path.get(scope);
+                let parsed = value.and_then(|v| if integer { v.as_i64().map(|i| i as f64) } else { v.as_f64() });
+                match parsed {
+                    Some(v) => v,
+                    None => {
+                        let shown = value.map_or_else(|| "null".to_string(), raw_text);
+                        let kind = if integer { "integer" } else { "float" };
+                        return Err(runtime_error(format!(
+                            "The {field}Path field refers to value \"{shown}\" which is not a valid {kind}: {text}"
+                        ))
+                        .into());
+                    }
+                }
+            }
+        };
+        if integer && value < 0.0 {
+            return Err(runtime_error(format!("{field} cannot be negative.")).into());
+        }
+        if !integer && !(0.0..=100.0).contains(&value) {
+            return Err(runtime_error(format!("{field} must be between 0 and 100.")).into());
+        }
+        Ok(value)
+    }
+}
+
+/// Which family of history events a Task's integration writes.
+enum Family {
+    /// A Lambda function ARN used directly: `LambdaFunction*` events.
+    Lambda { arn: String },
+    /// An activity: `Activity*` events.
+    Activity { arn: String },
+    /// A service integration: `Task*` events.
+    Service { resource_type: String, resource: String, pattern: Pattern },
+}
+
+impl Family {
+    fn of(resource: &Resource, arn: &str) -> Family {
+        match resource {
+            Resource::LambdaFunction { .. } => Family::Lambda { arn: arn.to_string() },
+            Resource::Activity { .. } => Family::Activity { arn: arn.to_string() },
+            _ => {
+                let (resource_type, name) = resource.history_names(arn);
+                Family::Service { resource_type, resource: name, pattern: resource.pattern() }
+            }
+        }
+    }
+
+    /// `resourceType` and `resource`, which every `Task*` event detail repeats.
+    fn service_fields(&self) -> Vec<(&'static str, Value)> {
+        match self {
+            Family::Service { resource_type, resource, .. } => {
+                vec![("resourceType", json!(resource_type)), ("resource", json!(resource))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes the event `<family><what>` (`LambdaFunctionSucceeded`, `TaskTimedOut`, ...).
+    fn emit(&self, run: &Run<'_>, frame: &Frame<'_>, what: &str, details: impl FnOnce() -> Value) {
+        let (kind, key) = event_names(self, what);
+        run.event(frame, kind, || Some((key, details())));
+    }
+}
+
+fn event_names(family: &Family, what: &str) -> (&'static str, &'static str) {
+    match (family, what) {
+        (Family::Lambda { .. }, "Scheduled") => ("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails"),
+        (Family::Lambda { .. }, "Succeeded") => ("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails"),
+        (Family::Lambda { .. }, "TimedOut") => ("LambdaFunctionTimedOut", "lambdaFunctionTimedOutEventDetails"),
+        (Family::Lambda { .. }, _) => ("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails"),
+        (Family::Activity { .. }, "Scheduled") => ("ActivityScheduled", "activityScheduledEventDetails"),
+        (Family::Activity { .. }, "Started") => ("ActivityStarted", "activityStartedEventDetails"),
+        (Family::Activity { .. }, "Succeeded") => ("ActivitySucceeded", "activitySucceededEventDetails"),
+        (Family::Activity { .. }, "TimedOut") => ("ActivityTimedOut", "activityTimedOutEventDetails"),
+        (Family::Activity { .. }, _) => ("ActivityFailed", "activityFailedEventDetails"),
+        (Family::Service { .. }, "Scheduled") => ("TaskScheduled", "taskScheduledEventDetails"),
+        (Family::Service { .. }, "Started") => ("TaskStarted", "taskStartedEventDetails"),
+        (Family::Service { .. }, "Submitted") => ("TaskSubmitted", "taskSubmittedEventDetails"),
+        (Family::Service { .. }, "Succeeded") => ("TaskSucceeded", "taskSucceededEventDetails"),
+        (Family::Service { .. }, "TimedOut") => ("TaskTimedOut", "taskTimedOutEventDetails"),
+        (Family::Service { .. }, _) => ("TaskFailed", "taskFailedEventDetails"),
+    }
+}
+
+fn tolerance_allows(count: Option<f64>, pct: Option<f64>, failures: usize, total: usize) -> bool {
+    #[allow(clippy::cast_precision_loss)]
+    let (failures_f, total_f) = (failures as f64, total as f64);
+    let by_count = count.is_some_and(|c| failures_f <= c);
+    let by_pct = pct.is_some_and(|p| total > 0 && failures_f * 100.0 / total_f <= p);
+    by_count || by_pct
+}
+
+/// A value as AWS prints it in messages: strings without quotes, the rest as JSON.
+fn raw_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn qualified(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") }
+}
+
+fn seconds_ms(s: u64) -> Millis {
+    Millis::try_from(s).unwrap_or(Millis::MAX / 1000).saturating_mul(1000)
+}
+
+/// `States.ALL` matches everything but the terminal errors; `States.TaskFailed` matches every
+/// error except `States.Timeout` (ASL spec, "Error names").
+fn matches_error(names: &[String], error: &str) -> bool {
+    names.iter().any(|n| n == error || n == "States.ALL" || (n == "States.TaskFailed" && error != "States.Timeout"))
+}
+
+/// `States.Runtime` ends the execution: no retrier or catcher handles it, not even one naming
+/// it (conformance case `scenarios...test_catch_states_runtime`). A Task's
+/// `States.DataLimitExceeded` is caught like any other error (case
+/// `error_handling...catch_state_all_data_limit_exceeded_on_large_utf8_response`).
+fn is_terminal(error: &str) -> bool {
+    error == "States.Runtime"
+}
+
+fn error_object(e: &StateError) -> Value {
+    json!({ "Error": e.error, "Cause": e.cause.clone().unwrap_or_default() })
+}
+
+fn error_details(e: &StateError) -> Value {
+    let mut m = Map::new();
+    m.insert("error".into(), json!(e.error));
+    if let Some(c) = &e.cause {
+        m.insert("cause".into(), json!(c));
+    }
+    Value::Object(m)
+}
+
+fn prefix_cause(e: &mut StateError, state: &str, entered: u64) {
+    let prefix = format!("An error occurred while executing the state '{state}' (entered at the event id #{entered}).");
+    if let Some(c) = &e.cause {
+        if !c.starts_with("An error occurred") {
+            e.cause = Some(format!("{prefix} {c}"));
+        }
+    }
+}
+
+fn lambda_envelope(payload: Value) -> Value {
+    json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "Connection": ["keep-alive"],
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Type": "application/json",
+                "X-Amz-Executed-Version": "$LATEST",
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": { "RequestId": "00000000-0000-0000-0000-000000000000" },
+        "StatusCode": 200,
+    })
+}
+
+fn serialized_len(v: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Counter(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+fn entered_kind(kind: &StateKind) -> &'static str {
+    match kind {
+        StateKind::Pass(_) => "PassStateEntered",
+        StateKind::Task(_) => "TaskStateEntered",
+        StateKind::Choice(_) => "ChoiceStateEntered",
+        StateKind::Wait(_) => "WaitStateEntered",
+        StateKind::Succeed => "SucceedStateEntered",
+        StateKind::Fail(_) => "FailStateEntered",
+        StateKind::Parallel(_) => "ParallelStateEntered",
+        StateKind::Map(_) => "MapStateEntered",
+    }
+}
+
+fn exited_kind(kind: &StateKind) -> &'static str {
+    match kind {
+        StateKind::Pass(_) => "PassStateExited",
+        StateKind::Task(_) => "TaskStateExited",
+        StateKind::Choice(_) => "ChoiceStateExited",
+        StateKind::Wait(_) => "WaitStateExited",
+        StateKind::Succeed => "SucceedStateExited",
+        StateKind::Fail(_) => "FailStateExited",
+        StateKind::Parallel(_) => "ParallelStateExited",
+        StateKind::Map(_) => "MapStateExited",
+    }
+}

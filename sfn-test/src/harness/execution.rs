@@ -1,0 +1,224 @@
+//! A finished execution and the assertions tests make on it.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::clock::Millis;
+use crate::engine::{CallRecord, Event, Outcome, Status, Visits};
+use crate::json::json_equal;
+
+/// A finished execution: status, output, the states entered, the history, the Task calls and
+/// the virtual time it took.
+#[derive(Debug)]
+pub struct Execution {
+    outcome: Outcome,
+    start: Millis,
+    state_machine: String,
+}
+
+impl Execution {
+    pub(crate) fn new(outcome: Outcome, start: Millis, state_machine: String) -> Self {
+        Execution { outcome, start, state_machine }
+    }
+
+    /// How the execution ended.
+    pub fn status(&self) -> &Status {
+        &self.outcome.status
+    }
+
+    /// The output of a successful execution.
+    pub fn output(&self) -> Option<&Value> {
+        self.outcome.output.as_ref()
+    }
+
+    /// The error of a failed or timed-out execution.
+    pub fn error(&self) -> Option<&str> {
+        match &self.outcome.status {
+            Status::Succeeded => None,
+            Status::Failed { error, .. } | Status::TimedOut { error, .. } => Some(error),
+        }
+    }
+
+    /// The cause of a failed or timed-out execution, when there is one.
+    pub fn cause(&self) -> Option<&str> {
+        match &self.outcome.status {
+            Status::Succeeded => None,
+            Status::Failed { cause, .. } | Status::TimedOut { cause, .. } => cause.as_deref(),
+        }
+    }
+
+    /// The name of every state entered, in order, states inside Parallel branches and Map
+    /// iterations included.
+    pub fn path(&self) -> &[String] {
+        &self.outcome.path
+    }
+
+    /// The states entered outside any Parallel branch or Map iteration, in order.
+    pub fn top_path(&self) -> &[String] {
+        &self.outcome.top_path
+    }
+
+    /// The history events, shaped like AWS's, with virtual timestamps.
+    pub fn history(&self) -> &[Event] {
+        &self.outcome.history
+    }
+
+    /// The history as AWS's `GetExecutionHistory` JSON `events` array.
+    pub fn history_json(&self) -> Value {
+        Value::Array(self.outcome.history.iter().map(Event::to_json).collect())
+    }
+
+    /// The input of every Task call a mock under `key` could answer (a state name, logical
+    /// id, function name or ARN), in call order, retries included.
+    pub fn calls(&self, key: &str) -> Vec<&Value> {
+        self.outcome.calls.iter().filter(|c| c.keys.iter().any(|k| k == key)).map(|c| &c.call.input).collect()
+    }
+
+    /// Every Task call with its keys and result.
+    pub fn all_calls(&self) -> &[CallRecord] {
+        &self.outcome.calls
+    }
+
+    /// The workflow variables as they were after `state` assigned them.
+    pub fn variables_at(&self, state: &str) -> Option<&Map<String, Value>> {
+        self.outcome.variables.get(state)
+    }
+
+    /// The virtual time the execution took.
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.outcome.end - self.start).unwrap_or(0))
+    }
+
+    /// What the execution visited: states, transitions, Choice rules, retries, catches.
+    pub fn visits(&self) -> &Visits {
+        &self.outcome.visits
+    }
+
+    /// The state machine's name.
+    pub fn state_machine(&self) -> &str {
+        &self.state_machine
+    }
+
+    fn describe(&self) -> String {
+        let mut s = format!("status {}", self.outcome.status.as_str());
+        if let Some(e) = self.error() {
+            s.push_str(&format!(", error {e:?}"));
+        }
+        if let Some(c) = self.cause() {
+            s.push_str(&format!(", cause {c:?}"));
+        }
+        s.push_str(&format!("; path: {}", self.outcome.path.join(" → ")));
+        s
+    }
+
+    /// Panics unless the execution succeeded.
+    #[track_caller]
+    pub fn assert_succeeded(&self) -> &Self {
+        assert!(
+            self.outcome.status == Status::Succeeded,
+            "expected the execution of '{}' to succeed, but it ended with {}",
+            self.state_machine,
+            self.describe()
+        );
+        self
+    }
+
+    /// Panics unless the execution failed with this error name.
+    #[track_caller]
+    pub fn assert_failed_with(&self, error: &str) -> &Self {
+        let ok = matches!(&self.outcome.status, Status::Failed { error: e, .. } if e == error);
+        assert!(ok, "expected the execution of '{}' to fail with {error:?}, but it ended with {}", self.state_machine, self.describe());
+        self
+    }
+
+    /// Panics unless the execution failed with this error and cause.
+    #[track_caller]
+    pub fn assert_failed_with_cause(&self, error: &str, cause: &str) -> &Self {
+        self.assert_failed_with(error);
+        pretty_assertions::assert_eq!(self.cause(), Some(cause), "cause of the failure");
+        self
+    }
+
+    /// Panics unless the execution timed out.
+    #[track_caller]
+    pub fn assert_timed_out(&self) -> &Self {
+        assert!(
+            matches!(self.outcome.status, Status::TimedOut { .. }),
+            "expected the execution of '{}' to time out, but it ended with {}",
+            self.state_machine,
+            self.describe()
+        );
+        self
+    }
+
+    /// Panics unless the states entered are exactly these, in order.
+    #[track_caller]
+    pub fn assert_path<I, S>(&self, expected: I) -> &Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let expected: Vec<String> = expected.into_iter().map(|s| s.as_ref().to_string()).collect();
+        pretty_assertions::assert_eq!(self.outcome.path, expected, "states entered by '{}'", self.state_machine);
+        self
+    }
+
+    /// Panics unless the execution entered `state` at least once.
+    #[track_caller]
+    pub fn assert_visited(&self, state: &str) -> &Self {
+        assert!(
+            self.outcome.path.iter().any(|s| s == state),
+            "expected state '{state}' to be entered; path: {}",
+            self.outcome.path.join(" → ")
+        );
+        self
+    }
+
+    /// Panics if the execution entered `state`.
+    #[track_caller]
+    pub fn assert_not_visited(&self, state: &str) -> &Self {
+        assert!(
+            !self.outcome.path.iter().any(|s| s == state),
+            "expected state '{state}' not to be entered; path: {}",
+            self.outcome.path.join(" → ")
+        );
+        self
+    }
+
+    /// Panics unless the output equals `expected` (JSON equality; numbers by value).
+    #[track_caller]
+    pub fn assert_output(&self, expected: impl Into<Value>) -> &Self {
+        let expected = expected.into();
+        let Some(actual) = self.output() else {
+            panic!("expected output {expected}, but the execution of '{}' ended with {}", self.state_machine, self.describe());
+        };
+        if !json_equal(actual, &expected) {
+            pretty_assertions::assert_eq!(
+                serde_json::to_string_pretty(actual).unwrap_or_default(),
+                serde_json::to_string_pretty(&expected).unwrap_or_default(),
+                "output of '{}' (left: actual, right: expected)",
+                self.state_machine
+            );
+        }
+        self
+    }
+
+    /// Panics unless the output contains `subset` (objects: the subset's keys with matching
+    /// values, recursively).
+    #[track_caller]
+    pub fn assert_output_contains(&self, subset: impl Into<Value>) -> &Self {
+        let subset = subset.into();
+        let actual = self.output().cloned().unwrap_or(Value::Null);
+        if !crate::integrations::contains_subset(&actual, &subset) {
+            pretty_assertions::assert_eq!(
+                serde_json::to_string_pretty(&actual).unwrap_or_default(),
+                serde_json::to_string_pretty(&subset).unwrap_or_default(),
+                "output of '{}' does not contain the expected subset (left: actual, right: subset)",
+                self.state_machine
+            );
+        }
+        self
+    }
+}
+

@@ -1,0 +1,11 @@
+//! The Rust API tests use: load a [`StateMachine`], build a [`Scenario`], run it, and assert on
+//! the [`Execution`]. It knows nothing of table files.
+
+mod execution;
+mod scenario;
+mod state_machine;
+
+pub use execution::Execution;
+pub use scenario::{HISTORY_LIMIT, Scenario};
+pub use state_machine::StateMachine;
+pub(crate) use state_machine::resolve;

@@ -1,0 +1,192 @@
+//! A scenario: one execution's input, mocks and settings.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::execution::Execution;
+use super::state_machine::StateMachine;
+use crate::clock::{DEFAULT_START, Millis, parse_timestamp};
+use crate::engine::{self, RunConfig};
+use crate::error::{Error, Result};
+use crate::integrations::Mock;
+
+impl From<Value> for Mock {
+    /// A JSON value is a mock that returns it.
+    fn from(value: Value) -> Self {
+        Mock::ret(value)
+    }
+}
+
+/// AWS's limit on events in one execution's history.
+pub const HISTORY_LIMIT: usize = 25_000;
+
+/// Builds and runs one execution of a [`StateMachine`].
+#[derive(Debug, Clone)]
+pub struct Scenario<'m> {
+    machine: &'m StateMachine,
+    input: Value,
+    mocks: BTreeMap<String, Mock>,
+    fallback_mocks: BTreeMap<String, Mock>,
+    default_mock: Option<Mock>,
+    start: Millis,
+    seed: u64,
+    execution_name: String,
+    history_limit: usize,
+    record_history: bool,
+    start_error: Option<String>,
+}
+
+impl<'m> Scenario<'m> {
+    pub(crate) fn new(machine: &'m StateMachine) -> Self {
+        Scenario {
+            machine,
+            input: Value::Object(serde_json::Map::new()),
+            mocks: BTreeMap::new(),
+            fallback_mocks: BTreeMap::new(),
+            default_mock: None,
+            start: DEFAULT_START,
+            seed: 0,
+            execution_name: "test-execution".into(),
+            history_limit: HISTORY_LIMIT,
+            record_history: true,
+            start_error: None,
+        }
+    }
+
+    /// The execution input (default `{}`).
+    #[must_use]
+    pub fn input(mut self, input: impl Into<Value>) -> Self {
+        self.input = input.into();
+        self
+    }
+
+    /// Answers Task calls matched by `key`: a state name (`"Outer/Inner"` for a state inside a
+    /// Parallel or Map), a template resource's logical id, a function name or a full ARN.
+    /// The first key that matches a call wins, in that order.
+    #[must_use]
+    pub fn mock(mut self, key: impl Into<String>, mock: impl Into<Mock>) -> Self {
+        self.mocks.insert(key.into(), mock.into());
+        self
+    }
+
+    /// Like [`mock`](Scenario::mock), but only consulted when no `.mock(..)` key matches the
+    /// call: shared defaults (a table file's top-level `mocks`) that a scenario's own mocks
+    /// override whatever key they use.
+    #[must_use]
+    pub fn fallback_mock(mut self, key: impl Into<String>, mock: impl Into<Mock>) -> Self {
+        self.fallback_mocks.insert(key.into(), mock.into());
+        self
+    }
+
+    /// Answers every Task call no other mock matches.
+    #[must_use]
+    pub fn default_mock(mut self, mock: impl Into<Mock>) -> Self {
+        self.default_mock = Some(mock.into());
+        self
+    }
+
+    /// The instant the virtual clock starts at (RFC 3339; default `2024-01-01T00:00:00Z`).
+    #[must_use]
+    pub fn start_time(mut self, timestamp: &str) -> Self {
+        match parse_timestamp(timestamp) {
+            Some(ms) => self.start = ms,
+            None => self.start_error = Some(timestamp.to_string()),
+        }
+        self
+    }
+
+    /// The seed for everything random (`States.UUID`, `States.MathRandom`, retry jitter).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The execution's name (default `test-execution`).
+    #[must_use]
+    pub fn execution_name(mut self, name: impl Into<String>) -> Self {
+        self.execution_name = name.into();
+        self
+    }
+
+    /// The history event limit (default 25,000, as AWS).
+    #[must_use]
+    pub fn history_limit(mut self, limit: usize) -> Self {
+        self.history_limit = limit;
+        self
+    }
+
+    /// Skips recording the history (faster; `Execution::history()` is then empty).
+    #[must_use]
+    pub fn without_history(mut self) -> Self {
+        self.record_history = false;
+        self
+    }
+
+    /// Runs the execution to its end on the virtual clock and returns it.
+    ///
+    /// Blocks; inside an async test use [`run_async`](Scenario::run_async).
+    pub fn run(&self) -> Result<Execution> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::NestedRuntime);
+        }
+        crate::runtime::block_on(self.run_async())
+    }
+
+    /// Runs the execution to its end on the virtual clock.
+    pub async fn run_async(&self) -> Result<Execution> {
+        if let Some(bad) = &self.start_error {
+            return Err(Error::Scenario(format!(
+                "start_time {bad:?} is not an RFC 3339 timestamp such as \"2024-01-01T00:00:00Z\""
+            )));
+        }
+        self.check_mock_keys()?;
+        let (account, region) = (crate::DEFAULT_ACCOUNT, crate::DEFAULT_REGION);
+        let cfg = RunConfig {
+            definition: &self.machine.definition,
+            state_machine_name: &self.machine.name,
+            account,
+            region,
+            execution_name: &self.execution_name,
+            start: self.start,
+            seed: self.seed,
+            mocks: &self.mocks,
+            fallback_mocks: &self.fallback_mocks,
+            default_mock: self.default_mock.as_ref(),
+            resources: &self.machine.resources,
+            history_limit: self.history_limit,
+            record_history: self.record_history,
+            max_duration: Duration::from_secs(365 * 24 * 3600),
+        };
+        let outcome = engine::execute(cfg, self.input.clone()).await?;
+        Ok(Execution::new(outcome, self.start, self.machine.name.clone()))
+    }
+
+    /// A mock key that names no Task state and no resource is almost always a typo.
+    fn check_mock_keys(&self) -> Result<()> {
+        let tasks = self.machine.tasks();
+        let mut known: Vec<String> = Vec::new();
+        self.machine.definition.walk(&mut |s| known.push(s.name.clone()));
+        for key in self.mocks.keys().chain(self.fallback_mocks.keys()) {
+            let last = key.rsplit('/').next().unwrap_or(key);
+            let ok = known.iter().any(|n| n == key || n == last)
+                || self.machine.resources.values().any(|id| id == key)
+                || self.machine.resources.contains_key(key)
+                || tasks.iter().any(|(_, r)| r == key || r.ends_with(&format!(":{key}")))
+                || key.starts_with("arn:")
+                // Without a template, a function name can only be checked at call time.
+                || (self.machine.resources.is_empty() && !key.contains(' '));
+            if !ok {
+                let names: Vec<&str> = tasks.iter().map(|(n, _)| *n).collect();
+                return Err(Error::Scenario(format!(
+                    "mock key {key:?} matches no Task state and no resource of state machine '{}'; Task states are: {}",
+                    self.machine.name,
+                    if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! The interpreter through the public API: state types, the data chain, Retry/Catch, time.
+
+use sfn_test::prelude::*;
+
+fn machine(definition: Value) -> StateMachine {
+    StateMachine::from_definition(definition).expect("valid definition")
+}
+
+#[test]
+fn pass_parameters_result_path_and_output_path() {
+    // ASL "InputPath, Parameters and ResultSelector" / "ResultPath" sections: Parameters builds
+    // the result from the effective input; ResultPath places it into the raw input.
+    let sm = machine(json!({
+        "StartAt": "Shape",
+        "States": {
+            "Shape": {
+                "Type": "Pass",
+                "InputPath": "$.order",
+                "Parameters": { "id.$": "$.id", "kind": "order" },
+                "ResultPath": "$.shaped",
+                "OutputPath": "$.shaped",
+                "End": true
+            }
+        }
+    }));
+    let run = sm.scenario().input(json!({ "order": { "id": 7 } })).run().unwrap();
+    run.assert_succeeded().assert_path(["Shape"]).assert_output(json!({ "id": 7, "kind": "order" }));
+}
+
+#[test]
+fn result_path_null_keeps_the_input() {
+    let sm = machine(json!({
+        "StartAt": "Discard",
+        "States": { "Discard": { "Type": "Pass", "Result": { "x": 1 }, "ResultPath": null, "End": true } }
+    }));
+    let run = sm.scenario().input(json!({ "keep": true })).run().unwrap();
+    run.assert_output(json!({ "keep": true }));
+}
+
+#[test]
+fn choice_routes_with_every_kind_of_rule() {
+    let sm = machine(json!({
+        "StartAt": "Route",
+        "States": {
+            "Route": {
+                "Type": "Choice",
+                "Choices": [
+                    { "And": [
+                        { "Variable": "$.amount", "NumericGreaterThanEquals": 1000 },
+                        { "Not": { "Variable": "$.vip", "BooleanEquals": true } }
+                    ], "Next": "Review" },
+                    { "Variable": "$.customer", "StringMatches": "test-*", "Next": "Ignore" },
+                    { "Or": [
+                        { "Variable": "$.when", "TimestampLessThan": "2020-01-01T00:00:00Z" },
+                        { "Variable": "$.note", "IsPresent": true }
+                    ], "Next": "Old" }
+                ],
+                "Default": "Approve"
+            },
+            "Review": { "Type": "Succeed" },
+            "Ignore": { "Type": "Succeed" },
+            "Old": { "Type": "Succeed" },
+            "Approve": { "Type": "Succeed" }
+        }
+    }));
+    let route = |input: Value| sm.scenario().input(input).run().unwrap().path().last().cloned().unwrap();
+    assert_eq!(route(json!({ "amount": 5000, "vip": false, "customer": "a" })), "Review");
+    assert_eq!(route(json!({ "amount": 5000, "vip": true, "customer": "test-1" })), "Ignore");
+    assert_eq!(route(json!({ "amount": 5, "customer": "b", "when": "2019-06-01T00:00:00Z" })), "Old");
+    assert_eq!(route(json!({ "amount": 5, "customer": "b", "when": "2024-06-01T00:00:00Z", "note": null })), "Old");
+    assert_eq!(route(json!({ "amount": 5, "customer": "b", "when": "2024-06-01T00:00:00Z" })), "Approve");
+}
+
+#[test]
+fn choice_on_a_missing_variable_is_a_runtime_error() {
+    // AWS fails the execution with States.Runtime when a comparison's Variable is not in the
+    // input (only IsPresent tolerates it).
+    let sm = machine(json!({
+        "StartAt": "Route",
+        "States": {
+            "Route": { "Type": "Choice", "Choices": [ { "Variable": "$.missing", "NumericEquals": 1, "Next": "Done" } ], "Default": "Done" },
+            "Done": { "Type": "Succeed" }
+        }
+    }));
+    sm.scenario().run().unwrap().assert_failed_with("States.Runtime");
+}
+
+#[test]
+fn choice_without_match_fails_with_no_choice_matched() {
+    // ASL spec: no matching rule and no Default → States.NoChoiceMatched.
+    let sm = machine(json!({
+        "StartAt": "Route",
+        "States": {
+            "Route": { "Type": "Choice", "Choices": [ { "Variable": "$.a", "NumericEquals": 1, "Next": "Done" } ] },
+            "Done": { "Type": "Succeed" }
+        }
+    }));
+    sm.scenario().input(json!({ "a": 2 })).run().unwrap().assert_failed_with("States.NoChoiceMatched");
+}
+
+#[test]
+fn a_one_year_wait_costs_no_real_time() {
+    let sm = machine(json!({
+        "StartAt": "Year",
+        "States": { "Year": { "Type": "Wait", "Seconds": 31_536_000, "End": true } }
+    }));
+    let started = std::time::Instant::now();
+    let run = sm.scenario().run().unwrap();
+    run.assert_succeeded();
+    assert_eq!(run.elapsed(), Duration::from_secs(31_536_000));
+    assert!(started.elapsed() < Duration::from_secs(5), "virtual time must not sleep");
+}
+
+#[test]
+fn wait_until_a_timestamp_and_by_path() {
+    let sm = machine(json!({
+        "StartAt": "Until",
+        "States": {
+            "Until": { "Type": "Wait", "Timestamp": "2024-01-02T00:00:00Z", "Next": "More" },
+            "More": { "Type": "Wait", "SecondsPath": "$.extra", "End": true }
+        }
+    }));
+    let run = sm.scenario().input(json!({ "extra": 30 })).run().unwrap();
+    assert_eq!(run.elapsed(), Duration::from_secs(86_400 + 30));
+}
+
+#[test]
+fn retry_backs_off_on_virtual_time_then_catch_routes() {
+    // Retry delays: IntervalSeconds × BackoffRate^n (ASL "Retrying after an error").
+    let sm = machine(json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "flaky", "Payload.$": "$" },
+                "Retry": [ { "ErrorEquals": ["Flaky"], "IntervalSeconds": 2, "BackoffRate": 2, "MaxAttempts": 3 } ],
+                "Catch": [ { "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover" } ],
+                "End": true
+            },
+            "Recover": { "Type": "Pass", "End": true }
+        }
+    }));
+    let run = sm.scenario().input(json!({ "n": 1 })).mock("Call", Mock::throw("Flaky", "again")).run().unwrap();
+    run.assert_succeeded()
+        .assert_path(["Call", "Recover"])
+        .assert_output(json!({ "n": 1, "error": { "Error": "Flaky", "Cause": "again" } }));
+    assert_eq!(run.calls("Call").len(), 4);
+    assert_eq!(run.elapsed(), Duration::from_secs(2 + 4 + 8));
+}
+
+#[test]
+fn task_timeout_fires_on_virtual_time() {
+    let sm = machine(json!({
+        "StartAt": "Slow",
+        "States": {
+            "Slow": { "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 300, "End": true }
+        }
+    }));
+    let run = sm.scenario().mock("Slow", Mock::hang()).run().unwrap();
+    run.assert_failed_with("States.Timeout");
+    assert_eq!(run.elapsed(), Duration::from_secs(300));
+}
+
+#[test]
+fn execution_timeout_times_out() {
+    let sm = machine(json!({
+        "TimeoutSeconds": 60,
+        "StartAt": "Long",
+        "States": { "Long": { "Type": "Wait", "Seconds": 3600, "End": true } }
+    }));
+    let run = sm.scenario().run().unwrap();
+    run.assert_timed_out();
+    assert_eq!(run.elapsed(), Duration::from_secs(60));
+}
+
+#[test]
+fn parallel_runs_branches_and_elapsed_is_the_longest() {
+    let sm = machine(json!({
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    { "StartAt": "A", "States": { "A": { "Type": "Wait", "Seconds": 10, "Next": "A2" }, "A2": { "Type": "Pass", "Result": "a", "End": true } } },
+                    { "StartAt": "B", "States": { "B": { "Type": "Wait", "Seconds": 5, "Next": "B2" }, "B2": { "Type": "Pass", "Result": "b", "End": true } } }
+                ],
+                "End": true
+            }
+        }
+    }));
+    let run = sm.scenario().run().unwrap();
+    run.assert_succeeded().assert_output(json!(["a", "b"]));
+    assert_eq!(run.elapsed(), Duration::from_secs(10));
+    assert_eq!(run.path().len(), 5);
+}
+
+#[test]
+fn map_iterates_with_item_selector_and_max_concurrency() {
+    let sm = machine(json!({
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 2,
+                "ItemSelector": { "value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index" },
+                "ItemProcessor": {
+                    "StartAt": "Pause",
+                    "States": { "Pause": { "Type": "Wait", "Seconds": 10, "End": true } }
+                },
+                "End": true
+            }
+        }
+    }));
+    let run = sm.scenario().input(json!({ "items": ["a", "b", "c"] })).run().unwrap();
+    run.assert_succeeded().assert_output(json!([
+        { "value": "a", "index": 0 }, { "value": "b", "index": 1 }, { "value": "c", "index": 2 }
+    ]));
+    // Two at a time: 10 s for the first pair, 10 s for the third.
+    assert_eq!(run.elapsed(), Duration::from_secs(20));
+}
+
+#[test]
+fn fail_state_reports_error_and_cause() {
+    let sm = machine(json!({
+        "StartAt": "Stop",
+        "States": { "Stop": { "Type": "Fail", "Error": "Order.Invalid", "Cause": "no items" } }
+    }));
+    sm.scenario().run().unwrap().assert_failed_with_cause("Order.Invalid", "no items");
+}
+
+#[test]
+fn executions_are_deterministic() {
+    let sm = machine(json!({
+        "StartAt": "Fan",
+        "States": {
+            "Fan": {
+                "Type": "Map",
+                "ItemProcessor": { "StartAt": "W", "States": { "W": { "Type": "Wait", "SecondsPath": "$", "End": true } } },
+                "End": true
+            }
+        }
+    }));
+    let a = sm.scenario().input(json!([3, 1, 2])).run().unwrap();
+    let b = sm.scenario().input(json!([3, 1, 2])).run().unwrap();
+    assert_eq!(a.history_json(), b.history_json());
+    assert_eq!(a.path(), b.path());
+}
+
+#[test]
+fn history_has_aws_event_shapes() {
+    let sm = machine(json!({
+        "StartAt": "P",
+        "States": { "P": { "Type": "Pass", "End": true } }
+    }));
+    let run = sm.scenario().input(json!({ "a": 1 })).run().unwrap();
+    let types: Vec<&str> = run.history().iter().map(|e| e.kind).collect();
+    assert_eq!(types, ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]);
+    let entered = run.history()[1].to_json();
+    assert_eq!(entered["stateEnteredEventDetails"]["name"], "P");
+    assert_eq!(entered["timestamp"], "2024-01-01T00:00:00.000Z");
+}

@@ -1,0 +1,116 @@
+//! Mocks: keys, sequences, conditional answers, handlers with mockall expectations.
+
+use sfn_test::MockTaskHandler;
+use sfn_test::prelude::*;
+
+fn two_tasks() -> StateMachine {
+    StateMachine::from_definition(json!({
+        "StartAt": "Charge",
+        "States": {
+            "Charge": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:ChargeCard",
+                "Next": "Notify"
+            },
+            "Notify": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:Notify", "Payload.$": "$" },
+                "OutputPath": "$.Payload",
+                "End": true
+            }
+        }
+    }))
+    .unwrap()
+}
+
+#[test]
+fn mocks_by_state_name_and_by_function_name() {
+    let run = two_tasks()
+        .scenario()
+        .input(json!({ "amount": 3 }))
+        .mock("Charge", json!({ "charged": true }))
+        .mock("Notify", Mock::ret(json!({ "sent": 1 })))
+        .run()
+        .unwrap();
+    // lambda:invoke wraps the payload in the Invoke response; OutputPath takes it back out.
+    run.assert_succeeded().assert_output(json!({ "sent": 1 }));
+    assert_eq!(run.calls("Charge"), [&json!({ "amount": 3 })]);
+    assert_eq!(run.calls("ChargeCard").len(), 1);
+    assert_eq!(run.calls("Notify")[0]["Payload"], json!({ "charged": true }));
+}
+
+#[test]
+fn sequence_answers_once_per_call_and_runs_out() {
+    let sm = StateMachine::from_definition(json!({
+        "StartAt": "T",
+        "States": { "T": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": { "FunctionName": "f" },
+            "Retry": [ { "ErrorEquals": ["States.ALL"], "MaxAttempts": 5, "IntervalSeconds": 1 } ], "End": true } }
+    }))
+    .unwrap();
+    let run = sm
+        .scenario()
+        .mock("T", Mock::sequence([Mock::throw("Busy", "1"), Mock::throw("Busy", "2"), Mock::raw(Mock::ret(json!({ "ok": true })))]))
+        .run()
+        .unwrap();
+    run.assert_succeeded().assert_output(json!({ "ok": true }));
+    assert_eq!(run.calls("T").len(), 3);
+
+    let err = sm.scenario().mock("T", Mock::sequence([Mock::throw("Busy", "1")])).run().unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("ran out of answers") && text.contains("repeat_last"), "{text}");
+}
+
+#[test]
+fn when_answers_by_input() {
+    let sm = StateMachine::from_definition(json!({
+        "StartAt": "Price",
+        "States": { "Price": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Price", "End": true } }
+    }))
+    .unwrap();
+    let mock = Mock::when(json!({ "tier": "gold" }), Mock::ret(json!(80))).otherwise(Mock::ret(json!(100)));
+    let price = |tier: &str| sm.scenario().input(json!({ "tier": tier })).mock("Price", mock.clone()).run().unwrap().output().cloned();
+    assert_eq!(price("gold"), Some(json!(80)));
+    assert_eq!(price("basic"), Some(json!(100)));
+}
+
+#[test]
+fn mockall_handler_expectations() {
+    let mut handler = MockTaskHandler::new();
+    handler
+        .expect_call()
+        .withf(|call| call.state == "Charge" && call.input["amount"] == 3)
+        .times(1)
+        .returning(|_| Ok(json!({ "charged": true })));
+    let run = two_tasks()
+        .scenario()
+        .input(json!({ "amount": 3 }))
+        .mock("Charge", Mock::handler(handler))
+        .mock("Notify", json!({}))
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+}
+
+#[tokio::test]
+async fn runs_inside_an_async_test() {
+    let sm = two_tasks();
+    let scenario = sm.scenario().mock("Charge", json!({})).mock("Notify", json!({ "n": 1 }));
+    let run = scenario.run_async().await.unwrap();
+    run.assert_output(json!({ "n": 1 }));
+    // The blocking API says what to use instead of panicking.
+    let err = scenario.run().unwrap_err();
+    assert!(err.to_string().contains("run_async"), "{err}");
+}
+
+#[test]
+fn virtual_latency_and_hang() {
+    let run = two_tasks()
+        .scenario()
+        .mock("Charge", Mock::after(Duration::from_secs(90), Mock::ret(json!({}))))
+        .mock("Notify", json!({}))
+        .run()
+        .unwrap();
+    assert_eq!(run.elapsed(), Duration::from_secs(90));
+}
