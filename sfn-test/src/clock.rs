@@ -81,7 +81,6 @@ impl Clock {
             _ => false,
         }
     }
-
 }
 
 /// Converts a duration to whole virtual milliseconds, saturating.
@@ -118,10 +117,10 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if self.registered {
-            if let Ok(mut state) = self.clock.state.try_borrow_mut() {
-                state.timers.remove(&self.key);
-            }
+        if self.registered
+            && let Ok(mut state) = self.clock.state.try_borrow_mut()
+        {
+            state.timers.remove(&self.key);
         }
     }
 }
@@ -160,12 +159,7 @@ pub fn format_timestamp(ms: Millis) -> String {
     let days = ms.div_euclid(MS_PER_DAY);
     let rem = ms.rem_euclid(MS_PER_DAY);
     let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s, milli) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
-    );
+    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
 
@@ -227,10 +221,7 @@ pub fn parse_timestamp(text: &str) -> Option<Millis> {
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
-    Some(
-        days * MS_PER_DAY + ((hour * 60 + minute - offset_min) * 60 + second.min(59)) * 1000
-            + millis,
-    )
+    Some(days * MS_PER_DAY + ((hour * 60 + minute - offset_min) * 60 + second.min(59)) * 1000 + millis)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -249,10 +240,7 @@ mod tests {
     #[test]
     fn default_start_is_2024() {
         assert_eq!(format_timestamp(DEFAULT_START), "2024-01-01T00:00:00.000Z");
-        assert_eq!(
-            parse_timestamp("2024-01-01T00:00:00Z"),
-            Some(DEFAULT_START)
-        );
+        assert_eq!(parse_timestamp("2024-01-01T00:00:00Z"), Some(DEFAULT_START));
     }
 
     #[test]
@@ -261,7 +249,10 @@ mod tests {
             parse_timestamp("2024-01-01T01:00:00.5+01:00"),
             Some(DEFAULT_START + 500)
         );
-        assert_eq!(parse_timestamp("2016-03-14T01:59:00Z").map(format_timestamp).as_deref(), Some("2016-03-14T01:59:00.000Z"));
+        assert_eq!(
+            parse_timestamp("2016-03-14T01:59:00Z").map(format_timestamp).as_deref(),
+            Some("2016-03-14T01:59:00.000Z")
+        );
         assert_eq!(parse_timestamp("2024-02-30T00:00:00Z"), None);
         assert_eq!(parse_timestamp("2024-01-01t00:00:00Z"), None);
         assert_eq!(parse_timestamp("2024-01-01T00:00:00"), None);

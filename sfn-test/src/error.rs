@@ -28,7 +28,13 @@ impl fmt::Display for Diagnostic {
         if let Some(line) = self.line {
             write!(f, "line {line}, ")?;
         }
-        write!(f, "{}: {} [{}]", pointer_or_root(&self.pointer), self.message, self.code)
+        write!(
+            f,
+            "{}: {} [{}]",
+            pointer_or_root(&self.pointer),
+            self.message,
+            self.code
+        )
     }
 }
 

@@ -60,8 +60,8 @@ mod clock;
 pub mod engine;
 mod error;
 mod harness;
-mod json;
 pub mod integrations;
+mod json;
 mod runtime;
 pub mod sam;
 pub mod table;
@@ -70,8 +70,8 @@ pub use clock::{format_timestamp, parse_timestamp};
 pub use engine::{Event, Status};
 pub use error::{Diagnostic, Error, Result};
 pub use harness::{Execution, HISTORY_LIMIT, Scenario, StateMachine};
-pub use json::json_equal;
 pub use integrations::{Mock, MockTaskHandler, TaskCall, TaskError, TaskHandler, TaskResult};
+pub use json::json_equal;
 #[cfg(feature = "derive")]
 pub use sfn_test_derive::{case, sfn_test};
 
@@ -99,9 +99,15 @@ pub mod __private {
 
     use crate::StateMachine;
 
-    static CACHE: Mutex<Option<HashMap<(String, String, String), &'static StateMachine>>> = Mutex::new(None);
+    /// Loaded state machines by (manifest dir, file, state machine name).
+    type Loaded = HashMap<(String, String, String), &'static StateMachine>;
 
-    fn cached(key: (String, String, String), load: impl FnOnce() -> crate::Result<StateMachine>) -> &'static StateMachine {
+    static CACHE: Mutex<Option<Loaded>> = Mutex::new(None);
+
+    fn cached(
+        key: (String, String, String),
+        load: impl FnOnce() -> crate::Result<StateMachine>,
+    ) -> &'static StateMachine {
         let mut guard = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
         let map = guard.get_or_insert_with(HashMap::new);
         if let Some(sm) = map.get(&key) {
@@ -121,18 +127,29 @@ pub mod __private {
     ///
     /// # Panics
     /// With the loading error's message, failing the test.
-    pub fn state_machine(manifest_dir: &'static str, template: &'static str, state_machine: &'static str) -> &'static StateMachine {
+    pub fn state_machine(
+        manifest_dir: &'static str,
+        template: &'static str,
+        state_machine: &'static str,
+    ) -> &'static StateMachine {
         let path = Path::new(manifest_dir).join(template);
-        cached((manifest_dir.into(), template.into(), state_machine.into()), || StateMachine::from_template(&path, state_machine))
+        cached((manifest_dir.into(), template.into(), state_machine.into()), || {
+            StateMachine::from_template(&path, state_machine)
+        })
     }
 
     /// Loads (once per test binary) a state machine from an ASL file.
     ///
     /// # Panics
     /// With the loading error's message, failing the test.
-    pub fn state_machine_from_definition(manifest_dir: &'static str, definition: &'static str) -> &'static StateMachine {
+    pub fn state_machine_from_definition(
+        manifest_dir: &'static str,
+        definition: &'static str,
+    ) -> &'static StateMachine {
         let path = Path::new(manifest_dir).join(definition);
-        cached((manifest_dir.into(), definition.into(), String::new()), || StateMachine::from_asl_file(&path))
+        cached((manifest_dir.into(), definition.into(), String::new()), || {
+            StateMachine::from_asl_file(&path)
+        })
     }
 
     /// Runs a future to completion (for `async fn` tests).

@@ -13,12 +13,17 @@ fn approved_mocks(scenario: Scenario<'_>) -> Scenario<'_> {
 #[test]
 fn small_orders_are_approved() -> sfn_test::Result<()> {
     let sm = StateMachine::from_template(TEMPLATE, "OrderWorkflow")?;
-    let run = approved_mocks(sm.scenario()).input(json!({ "orderId": "o-1", "amount": 40 })).run()?;
+    let run = approved_mocks(sm.scenario())
+        .input(json!({ "orderId": "o-1", "amount": 40 }))
+        .run()?;
     run.assert_succeeded()
         .assert_path(["Validate", "Route order", "Charge card", "Approve"])
         .assert_output(json!({ "orderId": "o-1", "approved": true, "chargeId": "ch_1" }));
     // The Lambda function was called with the Parameters the state built.
-    assert_eq!(run.calls("ChargeCardFunction"), [&json!({ "orderId": "o-1", "amount": 40 })]);
+    assert_eq!(
+        run.calls("ChargeCardFunction"),
+        [&json!({ "orderId": "o-1", "amount": 40 })]
+    );
     assert_eq!(run.elapsed(), Duration::ZERO);
     Ok(())
 }
@@ -74,7 +79,10 @@ fn routes_by_amount(sm: &StateMachine, input: Value, last: &str, waited_secs: u6
     let run = sm
         .scenario()
         .input(input)
-        .mock("Validate", json!({ "valid": valid, "reason": "amount must be positive" }))
+        .mock(
+            "Validate",
+            json!({ "valid": valid, "reason": "amount must be positive" }),
+        )
         .mock("Charge card", json!({ "chargeId": "ch" }))
         .run()
         .unwrap();

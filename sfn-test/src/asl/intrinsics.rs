@@ -33,12 +33,19 @@ pub struct IntrinsicError {
 
 impl IntrinsicError {
     fn failure(cause: impl Into<String>) -> Self {
-        IntrinsicError { runtime: false, cause: cause.into() }
+        IntrinsicError {
+            runtime: false,
+            cause: cause.into(),
+        }
     }
 
     /// The AWS error name.
     pub fn error_name(&self) -> &'static str {
-        if self.runtime { "States.Runtime" } else { "States.IntrinsicFailure" }
+        if self.runtime {
+            "States.Runtime"
+        } else {
+            "States.IntrinsicFailure"
+        }
     }
 
     /// The cause text.
@@ -93,7 +100,11 @@ impl Intrinsic {
     /// # Errors
     /// When the text is not a call of a known function with the right number of arguments.
     pub fn parse(text: &str) -> Result<Intrinsic, IntrinsicParseError> {
-        let mut p = CallParser { text, chars: text.chars().collect(), at: 0 };
+        let mut p = CallParser {
+            text,
+            chars: text.chars().collect(),
+            at: 0,
+        };
         let call = p.call()?;
         p.skip_ws();
         if p.at < p.chars.len() {
@@ -112,7 +123,11 @@ impl Intrinsic {
     /// # Errors
     /// `States.IntrinsicFailure` for arguments the function refuses; `States.Runtime` when a
     /// path argument matches nothing.
-    pub fn eval<S: PathScope + ?Sized>(&self, scope: &S, rng: &mut dyn FnMut() -> u64) -> Result<Value, IntrinsicError> {
+    pub fn eval<S: PathScope + ?Sized>(
+        &self,
+        scope: &S,
+        rng: &mut dyn FnMut() -> u64,
+    ) -> Result<Value, IntrinsicError> {
         let mut values = Vec::with_capacity(self.args.len());
         for arg in &self.args {
             values.push(match arg {
@@ -120,7 +135,10 @@ impl Intrinsic {
                 Arg::Call(call) => call.eval(scope, rng)?,
                 Arg::Path(path, text) => path.select(scope).ok_or_else(|| IntrinsicError {
                     runtime: true,
-                    cause: format!("The JsonPath argument for the field '{text}' could not be found in the input of {}", self.name),
+                    cause: format!(
+                        "The JsonPath argument for the field '{text}' could not be found in the input of {}",
+                        self.name
+                    ),
                 })?,
             });
         }
@@ -136,7 +154,11 @@ struct CallParser<'t> {
 
 impl CallParser<'_> {
     fn err(&self, why: &str) -> IntrinsicParseError {
-        IntrinsicParseError(format!("'{}' is not a valid intrinsic function call: {why} (at character {})", self.text, self.at + 1))
+        IntrinsicParseError(format!(
+            "'{}' is not a valid intrinsic function call: {why} (at character {})",
+            self.text,
+            self.at + 1
+        ))
     }
 
     fn skip_ws(&mut self) {
@@ -148,7 +170,11 @@ impl CallParser<'_> {
     fn call(&mut self) -> Result<Intrinsic, IntrinsicParseError> {
         self.skip_ws();
         let start = self.at;
-        while self.chars.get(self.at).is_some_and(|c| c.is_alphanumeric() || *c == '.') {
+        while self
+            .chars
+            .get(self.at)
+            .is_some_and(|c| c.is_alphanumeric() || *c == '.')
+        {
             self.at += 1;
         }
         let name: String = self.chars[start..self.at].iter().collect();
@@ -195,7 +221,11 @@ impl CallParser<'_> {
                 args.len()
             )));
         }
-        Ok(Intrinsic { name: fname, function, args })
+        Ok(Intrinsic {
+            name: fname,
+            function,
+            args,
+        })
     }
 
     fn arg(&mut self) -> Result<Arg, IntrinsicParseError> {
@@ -226,13 +256,23 @@ impl CallParser<'_> {
                     }
                     self.at += 1;
                 }
-                let text: String = self.chars[start..self.at].iter().collect::<String>().trim_end().to_string();
-                let path = JsonPath::parse(&text).map_err(|e| IntrinsicParseError(format!("'{}' is not a valid intrinsic function call: {e}", self.text)))?;
+                let text: String = self.chars[start..self.at]
+                    .iter()
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string();
+                let path = JsonPath::parse(&text).map_err(|e| {
+                    IntrinsicParseError(format!("'{}' is not a valid intrinsic function call: {e}", self.text))
+                })?;
                 Ok(Arg::Path(path, text))
             }
             Some(c) if c.is_ascii_digit() || *c == '-' => {
                 let start = self.at;
-                while self.chars.get(self.at).is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
+                while self
+                    .chars
+                    .get(self.at)
+                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+                {
                     self.at += 1;
                 }
                 let text: String = self.chars[start..self.at].iter().collect();
@@ -257,7 +297,10 @@ impl CallParser<'_> {
                     }
                 }
             }
-            _ => Err(self.err("expected an argument: a 'string', a number, true, false, null, a path or a States.* call")),
+            _ => {
+                Err(self
+                    .err("expected an argument: a 'string', a number, true, false, null, a path or a States.* call"))
+            }
         }
     }
 
@@ -309,20 +352,29 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn want_str<'a>(name: &str, v: &'a Value, what: &str) -> Result<&'a str, String> {
-    v.as_str().ok_or_else(|| format!("{name}: the {what} must be a string, found {} {v}", kind(v)))
+    v.as_str()
+        .ok_or_else(|| format!("{name}: the {what} must be a string, found {} {v}", kind(v)))
 }
 
 fn want_array<'a>(name: &str, v: &'a Value, what: &str) -> Result<&'a Vec<Value>, String> {
-    v.as_array().ok_or_else(|| format!("{name}: the {what} must be an array, found {} {v}", kind(v)))
+    v.as_array()
+        .ok_or_else(|| format!("{name}: the {what} must be an array, found {} {v}", kind(v)))
 }
 
 fn want_int(name: &str, v: &Value, what: &str) -> Result<i64, String> {
     match v {
         Value::Number(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
             .ok_or_else(|| format!("{name}: the {what} must be an integer, found {n}")),
-        other => Err(format!("{name}: the {what} must be an integer, found {} {other}", kind(other))),
+        other => Err(format!(
+            "{name}: the {what} must be an integer, found {} {other}",
+            kind(other)
+        )),
     }
 }
 
@@ -369,7 +421,10 @@ fn format(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Valu
             '{' if chars.peek() == Some(&'}') => {
                 chars.next();
                 let Some(v) = rest.next() else {
-                    return Err(format!("{name}: the template has more '{{}}' placeholders than the {} argument(s) given", args.len() - 1));
+                    return Err(format!(
+                        "{name}: the template has more '{{}}' placeholders than the {} argument(s) given",
+                        args.len() - 1
+                    ));
                 };
                 used += 1;
                 display(v, &mut out);
@@ -378,7 +433,10 @@ fn format(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Valu
         }
     }
     if used != args.len() - 1 {
-        return Err(format!("{name}: the template has {used} '{{}}' placeholder(s) but {} argument(s) were given", args.len() - 1));
+        return Err(format!(
+            "{name}: the template has {used} '{{}}' placeholder(s) but {} argument(s) were given",
+            args.len() - 1
+        ));
     }
     Ok(Value::String(out))
 }
@@ -409,8 +467,13 @@ fn array(_: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Value, S
 fn array_partition(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Value, String> {
     let items = want_array(name, &args[0], "first argument")?;
     let size = want_int(name, &args[1], "chunk size")?;
-    let size = usize::try_from(size).ok().filter(|&s| s > 0).ok_or_else(|| format!("{name}: the chunk size must be greater than 0, found {size}"))?;
-    Ok(Value::Array(items.chunks(size).map(|c| Value::Array(c.to_vec())).collect()))
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|&s| s > 0)
+        .ok_or_else(|| format!("{name}: the chunk size must be greater than 0, found {size}"))?;
+    Ok(Value::Array(
+        items.chunks(size).map(|c| Value::Array(c.to_vec())).collect(),
+    ))
 }
 
 fn array_contains(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Value, String> {
@@ -428,11 +491,19 @@ fn array_range(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result
     if step == 0 {
         return Err(format!("{name}: the step must not be 0"));
     }
-    let count = if (step > 0 && end < start) || (step < 0 && end > start) { 0 } else { (end - start) / step + 1 };
+    let count = if (step > 0 && end < start) || (step < 0 && end > start) {
+        0
+    } else {
+        (end - start) / step + 1
+    };
     if count > RANGE_LIMIT {
-        return Err(format!("{name}: the range has {count} elements, more than the limit of {RANGE_LIMIT}"));
+        return Err(format!(
+            "{name}: the range has {count} elements, more than the limit of {RANGE_LIMIT}"
+        ));
     }
-    Ok(Value::Array((0..count).map(|i| Value::from(start + i * step)).collect()))
+    Ok(Value::Array(
+        (0..count).map(|i| Value::from(start + i * step)).collect(),
+    ))
 }
 
 fn array_get_item(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Value, String> {
@@ -476,8 +547,12 @@ fn base64_decode(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Resu
     if text.len() > BASE64_LIMIT {
         return Err(format!("{name}: the input is longer than {BASE64_LIMIT} characters"));
     }
-    let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("{name}: the argument is not Base64: {e}"))?;
-    String::from_utf8(bytes).map(Value::String).map_err(|_| format!("{name}: the decoded data is not UTF-8 text"))
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| format!("{name}: the argument is not Base64: {e}"))?;
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| format!("{name}: the decoded data is not UTF-8 text"))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -502,20 +577,36 @@ fn hash(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Value,
         "SHA-256" => hex(&sha2::Sha256::digest(bytes)),
         "SHA-384" => hex(&sha2::Sha384::digest(bytes)),
         "SHA-512" => hex(&sha2::Sha512::digest(bytes)),
-        other => return Err(format!("{name}: unknown algorithm '{other}'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512")),
+        other => {
+            return Err(format!(
+                "{name}: unknown algorithm '{other}'; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
+            ));
+        }
     };
     Ok(Value::String(digest))
 }
 
 fn json_merge(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Value, String> {
     let (Value::Object(a), Value::Object(b)) = (&args[0], &args[1]) else {
-        return Err(format!("{name}: both values to merge must be objects, found {} and {}", kind(&args[0]), kind(&args[1])));
+        return Err(format!(
+            "{name}: both values to merge must be objects, found {} and {}",
+            kind(&args[0]),
+            kind(&args[1])
+        ));
     };
     match &args[2] {
         Value::Bool(false) => {}
         // Step Functions supports only the shallow mode (the AWS intrinsic functions reference).
-        Value::Bool(true) => return Err(format!("{name}: deep merging is not supported; pass false as the third argument")),
-        other => return Err(format!("{name}: the third argument must be the boolean false, found {other}")),
+        Value::Bool(true) => {
+            return Err(format!(
+                "{name}: deep merging is not supported; pass false as the third argument"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "{name}: the third argument must be the boolean false, found {other}"
+            ));
+        }
     }
     let mut out: Map<String, Value> = a.clone();
     for (k, v) in b {
@@ -528,7 +619,9 @@ fn math_random(name: &str, args: &[Value], rng: &mut dyn FnMut() -> u64) -> Resu
     let start = want_int(name, &args[0], "start")?;
     let end = want_int(name, &args[1], "end")?;
     if end <= start {
-        return Err(format!("{name}: the end ({end}) must be greater than the start ({start})"));
+        return Err(format!(
+            "{name}: the end ({end}) must be greater than the start ({start})"
+        ));
     }
     let draw = match args.get(2) {
         Some(seed) => {
@@ -555,7 +648,10 @@ fn round(name: &str, v: &Value, what: &str) -> Result<i64, String> {
             Some(i) => Ok(i),
             None => Ok((n.as_f64().unwrap_or(0.0) + 0.5).floor() as i64),
         },
-        other => Err(format!("{name}: the {what} must be a number, found {} {other}", kind(other))),
+        other => Err(format!(
+            "{name}: the {what} must be a number, found {} {other}",
+            kind(other)
+        )),
     }
 }
 
@@ -564,7 +660,11 @@ fn math_add(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Result<Va
     let b = round(name, &args[1], "second argument")?;
     let range = i64::from(i32::MIN)..=i64::from(i32::MAX);
     if !range.contains(&a) || !range.contains(&b) {
-        return Err(format!("{name}: the arguments must be between {} and {}", i32::MIN, i32::MAX));
+        return Err(format!(
+            "{name}: the arguments must be between {} and {}",
+            i32::MIN,
+            i32::MAX
+        ));
     }
     Ok(Value::from(a + b))
 }
@@ -590,7 +690,14 @@ fn uuid(_: &str, _: &[Value], rng: &mut dyn FnMut() -> u64) -> Result<Value, Str
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let h = hex(&bytes);
-    Ok(Value::String(format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])))
+    Ok(Value::String(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )))
 }
 
 #[cfg(test)]
@@ -627,18 +734,32 @@ mod tests {
 
     #[test]
     fn format_prints_like_aws() {
-        let v = run("States.Format('a={} b={} \\{\\}', $.a, $.b)", json!({ "a": { "x": 1, "y": [] }, "b": null })).unwrap();
+        let v = run(
+            "States.Format('a={} b={} \\{\\}', $.a, $.b)",
+            json!({ "a": { "x": 1, "y": [] }, "b": null }),
+        )
+        .unwrap();
         assert_eq!(v, json!("a={x=1, y=[]} b=null {}"));
         assert!(run("States.Format('{}')", json!({})).is_err());
     }
 
     #[test]
     fn nested_calls_and_literals() {
-        let v = run("States.ArrayGetItem(States.StringSplit('a-b-c', '-'), States.MathAdd(1, -1))", json!({})).unwrap();
+        let v = run(
+            "States.ArrayGetItem(States.StringSplit('a-b-c', '-'), States.MathAdd(1, -1))",
+            json!({}),
+        )
+        .unwrap();
         assert_eq!(v, json!("a"));
         assert_eq!(run("States.MathAdd(-1.5, 0)", json!({})).unwrap(), json!(-1));
-        assert_eq!(run("States.ArrayRange(0, 10, 3)", json!({})).unwrap(), json!([0, 3, 6, 9]));
-        assert_eq!(run("States.StringSplit(', , ,', ',')", json!({})).unwrap(), json!([" ", " "]));
+        assert_eq!(
+            run("States.ArrayRange(0, 10, 3)", json!({})).unwrap(),
+            json!([0, 3, 6, 9])
+        );
+        assert_eq!(
+            run("States.StringSplit(', , ,', ',')", json!({})).unwrap(),
+            json!([" ", " "])
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ pub fn line_of(text: &str, pointer: &str) -> Option<usize> {
     };
     let trimmed = text.trim_start();
     let offset = if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let mut scanner = Json { bytes: text.as_bytes(), pos: 0 };
+        let mut scanner = Json {
+            bytes: text.as_bytes(),
+            pos: 0,
+        };
         scanner.find(&segments)?
     } else {
         yaml_offset(text, &segments)?
@@ -192,7 +195,12 @@ fn yaml_offset(text: &str, segments: &[String]) -> Option<usize> {
                 }
                 continue;
             }
-            let key = key_part.split(':').next().unwrap_or("").trim().trim_matches(['"', '\'']);
+            let key = key_part
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches(['"', '\'']);
             if key == segment && key_part.contains(':') {
                 offset = start;
                 parent_indent = Some(indent);

@@ -12,7 +12,10 @@ use crate::error::Diagnostic;
 
 /// Parses and validates a definition. On failure returns every finding, in definition order.
 pub fn parse_definition(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
-    let mut parser = Parser { diagnostics: Vec::new(), depth: 0 };
+    let mut parser = Parser {
+        diagnostics: Vec::new(),
+        depth: 0,
+    };
     let definition = parser.definition(value, "", true);
     match definition {
         Some(d) if parser.diagnostics.is_empty() => Ok(d),
@@ -49,7 +52,14 @@ fn allowed(kind: &str) -> Option<&'static [&'static str]> {
         "Wait" => &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"],
         "Succeed" => &[],
         "Fail" => &["Error", "ErrorPath", "Cause", "CausePath"],
-        "Parallel" => &["Branches", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch"],
+        "Parallel" => &[
+            "Branches",
+            "ResultPath",
+            "Parameters",
+            "ResultSelector",
+            "Retry",
+            "Catch",
+        ],
         "Map" => &[
             "ItemProcessor",
             "Iterator",
@@ -111,7 +121,10 @@ impl Parser {
 
     fn definition(&mut self, value: &Value, pointer: &str, top: bool) -> Option<Definition> {
         if self.depth >= MAX_DEPTH {
-            self.schema(pointer, format!("Parallel/Map states nest deeper than {MAX_DEPTH} levels"));
+            self.schema(
+                pointer,
+                format!("Parallel/Map states nest deeper than {MAX_DEPTH} levels"),
+            );
             return None;
         }
         self.depth += 1;
@@ -122,16 +135,32 @@ impl Parser {
 
     fn definition_inner(&mut self, value: &Value, pointer: &str, top: bool) -> Option<Definition> {
         let Some(obj) = value.as_object() else {
-            self.schema(pointer, format!("expected an object with StartAt and States, found {}", kind_of(value)));
+            self.schema(
+                pointer,
+                format!("expected an object with StartAt and States, found {}", kind_of(value)),
+            );
             return None;
         };
-        let mut allowed_top = vec!["StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"];
+        let mut allowed_top = vec![
+            "StartAt",
+            "States",
+            "Comment",
+            "Version",
+            "TimeoutSeconds",
+            "QueryLanguage",
+        ];
         if !top {
             allowed_top.push("ProcessorConfig");
         }
         for key in obj.keys() {
             if !allowed_top.contains(&key.as_str()) {
-                self.schema(&child(pointer, key), format!("field '{key}' is not supported here; allowed: {}", allowed_top.join(", ")));
+                self.schema(
+                    &child(pointer, key),
+                    format!(
+                        "field '{key}' is not supported here; allowed: {}",
+                        allowed_top.join(", ")
+                    ),
+                );
             }
         }
         self.query_language(obj, pointer);
@@ -141,7 +170,10 @@ impl Parser {
         };
         let states_ptr = child(pointer, "States");
         let Some(states) = states.as_object() else {
-            self.schema(&states_ptr, format!("'States' must be an object, found {}", kind_of(states)));
+            self.schema(
+                &states_ptr,
+                format!("'States' must be an object, found {}", kind_of(states)),
+            );
             return None;
         };
         if states.is_empty() {
@@ -162,7 +194,10 @@ impl Parser {
                 }
             },
             Some(other) => {
-                self.schema(&child(pointer, "StartAt"), format!("'StartAt' must be a string, found {}", kind_of(other)));
+                self.schema(
+                    &child(pointer, "StartAt"),
+                    format!("'StartAt' must be a string, found {}", kind_of(other)),
+                );
                 None
             }
             None => {
@@ -179,7 +214,11 @@ impl Parser {
         for (name, state) in states {
             let state_ptr = child(&states_ptr, name);
             if name.is_empty() || name.len() > 80 {
-                self.error("INVALID_STATE_NAME", &state_ptr, format!("state name '{name}' must be 1 to 80 characters long"));
+                self.error(
+                    "INVALID_STATE_NAME",
+                    &state_ptr,
+                    format!("state name '{name}' must be 1 to 80 characters long"),
+                );
             }
             if let Some(s) = self.state(name, state, &state_ptr, &names) {
                 parsed.push(s);
@@ -209,7 +248,8 @@ impl Parser {
             self.error(
                 "MISSING_END_STATE",
                 states_ptr,
-                "the workflow has no terminal state: give one state \"End\": true, or add a Succeed or Fail state".into(),
+                "the workflow has no terminal state: give one state \"End\": true, or add a Succeed or Fail state"
+                    .into(),
             );
         }
         let mut seen = vec![false; d.states.len()];
@@ -235,7 +275,10 @@ impl Parser {
             if !reached {
                 self.schema(
                     &state.pointer,
-                    format!("state '{}' is not reachable from StartAt: remove it or add a transition to it", state.name),
+                    format!(
+                        "state '{}' is not reachable from StartAt: remove it or add a transition to it",
+                        state.name
+                    ),
                 );
             }
         }
@@ -259,17 +302,28 @@ impl Parser {
 
     fn state(&mut self, name: &str, value: &Value, ptr: &str, names: &HashMap<&str, usize>) -> Option<State> {
         let Some(obj) = value.as_object() else {
-            self.schema(ptr, format!("state '{name}' must be an object, found {}", kind_of(value)));
+            self.schema(
+                ptr,
+                format!("state '{name}' must be an object, found {}", kind_of(value)),
+            );
             return None;
         };
         let type_name = match obj.get("Type") {
             Some(Value::String(t)) => t.as_str(),
             Some(other) => {
-                self.schema(&child(ptr, "Type"), format!("'Type' must be a string, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, "Type"),
+                    format!("'Type' must be a string, found {}", kind_of(other)),
+                );
                 return None;
             }
             None => {
-                self.schema(ptr, format!("state '{name}' has no 'Type'; one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map"));
+                self.schema(
+                    ptr,
+                    format!(
+                        "state '{name}' has no 'Type'; one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map"
+                    ),
+                );
                 return None;
             }
         };
@@ -312,19 +366,28 @@ impl Parser {
                 None => false,
                 Some(Value::Bool(b)) => *b,
                 Some(other) => {
-                    self.schema(&child(ptr, "End"), format!("'End' must be a boolean, found {}", kind_of(other)));
+                    self.schema(
+                        &child(ptr, "End"),
+                        format!("'End' must be a boolean, found {}", kind_of(other)),
+                    );
                     false
                 }
             };
             match (obj.get("Next"), end) {
                 (Some(_), true) => {
-                    self.schema(ptr, format!("state '{name}' has both 'Next' and \"End\": true; keep one"));
+                    self.schema(
+                        ptr,
+                        format!("state '{name}' has both 'Next' and \"End\": true; keep one"),
+                    );
                     None
                 }
                 (Some(n), false) => self.target(n, &child(ptr, "Next"), names),
                 (None, true) => None,
                 (None, false) => {
-                    self.schema(ptr, format!("state '{name}' has neither 'Next' nor \"End\": true; add one"));
+                    self.schema(
+                        ptr,
+                        format!("state '{name}' has neither 'Next' nor \"End\": true; add one"),
+                    );
                     None
                 }
             }
@@ -334,18 +397,35 @@ impl Parser {
 
         let io = Io {
             input_path: self.path_field(obj, ptr, "InputPath", |s| JsonPath::parse(s).map_err(|e| e.to_string())),
-            output_path: self.path_field(obj, ptr, "OutputPath", |s| JsonPath::parse(s).map_err(|e| e.to_string())),
-            result_path: self.path_field(obj, ptr, "ResultPath", |s| ReferencePath::parse(s).map_err(|e| e.to_string())),
-            parameters: self.payload_field(obj, ptr, if type_name == "Map" && obj.contains_key("ItemSelector") { "ItemSelector" } else { "Parameters" }),
+            output_path: self.path_field(obj, ptr, "OutputPath", |s| {
+                JsonPath::parse(s).map_err(|e| e.to_string())
+            }),
+            result_path: self.path_field(obj, ptr, "ResultPath", |s| {
+                ReferencePath::parse(s).map_err(|e| e.to_string())
+            }),
+            parameters: self.payload_field(
+                obj,
+                ptr,
+                if type_name == "Map" && obj.contains_key("ItemSelector") {
+                    "ItemSelector"
+                } else {
+                    "Parameters"
+                },
+            ),
             result_selector: self.payload_field(obj, ptr, "ResultSelector"),
             assign: self.payload_field(obj, ptr, "Assign"),
         };
         if type_name == "Map" && obj.contains_key("ItemSelector") && obj.contains_key("Parameters") {
-            self.schema(ptr, "a Map state takes 'ItemSelector' or its older name 'Parameters', not both".into());
+            self.schema(
+                ptr,
+                "a Map state takes 'ItemSelector' or its older name 'Parameters', not both".into(),
+            );
         }
 
         let kind = match type_name {
-            "Pass" => StateKind::Pass(Pass { result: obj.get("Result").cloned() }),
+            "Pass" => StateKind::Pass(Pass {
+                result: obj.get("Result").cloned(),
+            }),
             "Task" => StateKind::Task(Box::new(self.task(obj, ptr, names)?)),
             "Choice" => StateKind::Choice(self.choice(obj, ptr, names)?),
             "Wait" => StateKind::Wait(self.wait(obj, ptr)?),
@@ -361,7 +441,13 @@ impl Parser {
         if self.diagnostics.len() > errors_before {
             return None;
         }
-        Some(State { name: name.to_string(), pointer: ptr.to_string(), io, next, kind })
+        Some(State {
+            name: name.to_string(),
+            pointer: ptr.to_string(),
+            io,
+            next,
+            kind,
+        })
     }
 
     fn target(&mut self, value: &Value, ptr: &str, names: &HashMap<&str, usize>) -> Option<usize> {
@@ -374,13 +460,19 @@ impl Parser {
                     self.error(
                         "MISSING_TRANSITION_TARGET",
                         ptr,
-                        format!("missing transition target: '{s}' is not a state of this scope; states are: {}", known.join(", ")),
+                        format!(
+                            "missing transition target: '{s}' is not a state of this scope; states are: {}",
+                            known.join(", ")
+                        ),
                     );
                     None
                 }
             },
             other => {
-                self.schema(ptr, format!("a transition target must be a state name, found {}", kind_of(other)));
+                self.schema(
+                    ptr,
+                    format!("a transition target must be a state name, found {}", kind_of(other)),
+                );
                 None
             }
         }
@@ -404,7 +496,10 @@ impl Parser {
                 }
             },
             Some(other) => {
-                self.schema(&child(ptr, key), format!("'{key}' must be a path string or null, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, key),
+                    format!("'{key}' must be a path string or null, found {}", kind_of(other)),
+                );
                 PathField::Default
             }
         }
@@ -434,7 +529,13 @@ impl Parser {
                         match v {
                             Value::String(expr) => (field, self.expression(key, expr, &p)),
                             other => {
-                                self.schema(&p, format!("the value of '{key}' must be a path or an intrinsic function call, found {}", kind_of(other)));
+                                self.schema(
+                                    &p,
+                                    format!(
+                                        "the value of '{key}' must be a path or an intrinsic function call, found {}",
+                                        kind_of(other)
+                                    ),
+                                );
                                 (field, Payload::Const(Value::Null))
                             }
                         }
@@ -445,10 +546,18 @@ impl Parser {
                     };
                     fields.push(compiled);
                 }
-                if dynamic { Payload::Object(fields) } else { Payload::Const(value.clone()) }
+                if dynamic {
+                    Payload::Object(fields)
+                } else {
+                    Payload::Const(value.clone())
+                }
             }
             Value::Array(items) => {
-                let compiled: Vec<Payload> = items.iter().enumerate().map(|(i, v)| self.payload(v, &child(ptr, &i.to_string()))).collect();
+                let compiled: Vec<Payload> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.payload(v, &child(ptr, &i.to_string())))
+                    .collect();
                 if compiled.iter().all(|p| matches!(p, Payload::Const(_))) {
                     Payload::Const(value.clone())
                 } else {
@@ -462,7 +571,11 @@ impl Parser {
     fn expression(&mut self, field: &str, expr: &str, ptr: &str) -> Payload {
         if expr.starts_with("States.") {
             match Intrinsic::parse(expr) {
-                Ok(call) => Payload::Intrinsic { field: field.to_string(), text: expr.to_string(), call },
+                Ok(call) => Payload::Intrinsic {
+                    field: field.to_string(),
+                    text: expr.to_string(),
+                    call,
+                },
                 Err(e) => {
                     self.schema(ptr, format!("invalid intrinsic function call in '{field}': {e}"));
                     Payload::Const(Value::Null)
@@ -470,7 +583,11 @@ impl Parser {
             }
         } else if expr.starts_with('$') {
             match JsonPath::parse(expr) {
-                Ok(path) => Payload::Path { field: field.to_string(), text: expr.to_string(), path },
+                Ok(path) => Payload::Path {
+                    field: field.to_string(),
+                    text: expr.to_string(),
+                    path,
+                },
                 Err(e) => {
                     self.schema(ptr, format!("invalid path in '{field}': {e}"));
                     Payload::Const(Value::Null)
@@ -485,7 +602,13 @@ impl Parser {
         }
     }
 
-    fn optional_seconds(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str, allow_zero: bool) -> Option<u64> {
+    fn optional_seconds(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        key: &str,
+        allow_zero: bool,
+    ) -> Option<u64> {
         let v = obj.get(key)?;
         match v.as_u64() {
             Some(n) if n > 0 || allow_zero => Some(n),
@@ -505,9 +628,14 @@ impl Parser {
                 None
             }
             (Some(_), None) => self.optional_seconds(obj, ptr, key, false).map(Seconds::Value),
-            (None, Some(Value::String(p))) => self.reference(p, &child(ptr, &path_key)).map(|r| Seconds::Path(r, p.clone())),
+            (None, Some(Value::String(p))) => self
+                .reference(p, &child(ptr, &path_key))
+                .map(|r| Seconds::Path(r, p.clone())),
             (None, Some(other)) => {
-                self.schema(&child(ptr, &path_key), format!("'{path_key}' must be a path string, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, &path_key),
+                    format!("'{path_key}' must be a path string, found {}", kind_of(other)),
+                );
                 None
             }
             (None, None) => None,
@@ -524,13 +652,21 @@ impl Parser {
             (Some(v), None) => match v.as_f64() {
                 Some(n) if n >= 0.0 => Some(Number::Value(n)),
                 _ => {
-                    self.schema(&child(ptr, key), format!("'{key}' must be a non-negative number, found {v}"));
+                    self.schema(
+                        &child(ptr, key),
+                        format!("'{key}' must be a non-negative number, found {v}"),
+                    );
                     None
                 }
             },
-            (None, Some(Value::String(p))) => self.reference(p, &child(ptr, &path_key)).map(|r| Number::Path(r, p.clone())),
+            (None, Some(Value::String(p))) => self
+                .reference(p, &child(ptr, &path_key))
+                .map(|r| Number::Path(r, p.clone())),
             (None, Some(other)) => {
-                self.schema(&child(ptr, &path_key), format!("'{path_key}' must be a path string, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, &path_key),
+                    format!("'{path_key}' must be a path string, found {}", kind_of(other)),
+                );
                 None
             }
             (None, None) => None,
@@ -556,7 +692,10 @@ impl Parser {
             }
             (Some(Value::String(s)), None) => Some(Text::Value(s.clone())),
             (Some(other), None) => {
-                self.schema(&child(ptr, key), format!("'{key}' must be a string, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, key),
+                    format!("'{key}' must be a string, found {}", kind_of(other)),
+                );
                 None
             }
             (None, Some(Value::String(p))) => {
@@ -574,7 +713,10 @@ impl Parser {
                 }
             }
             (None, Some(other)) => {
-                self.schema(&child(ptr, &path_key), format!("'{path_key}' must be a path string, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, &path_key),
+                    format!("'{path_key}' must be a path string, found {}", kind_of(other)),
+                );
                 None
             }
             (None, None) => None,
@@ -593,7 +735,10 @@ impl Parser {
                 return None;
             }
             Some(other) => {
-                self.schema(&child(ptr, "Resource"), format!("'Resource' must be a string, found {}", kind_of(other)));
+                self.schema(
+                    &child(ptr, "Resource"),
+                    format!("'Resource' must be a string, found {}", kind_of(other)),
+                );
                 return None;
             }
             None => {
@@ -628,7 +773,9 @@ impl Parser {
     }
 
     fn retriers(&mut self, obj: &JsonMap<String, Value>, ptr: &str) -> Vec<Retrier> {
-        let Some(list) = obj.get("Retry") else { return Vec::new() };
+        let Some(list) = obj.get("Retry") else {
+            return Vec::new();
+        };
         let p = child(ptr, "Retry");
         let Some(list) = list.as_array() else {
             self.schema(&p, "'Retry' must be an array".into());
@@ -642,7 +789,17 @@ impl Parser {
                 continue;
             };
             for key in r.keys() {
-                if !["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"].contains(&key.as_str()) {
+                if ![
+                    "ErrorEquals",
+                    "IntervalSeconds",
+                    "MaxAttempts",
+                    "BackoffRate",
+                    "MaxDelaySeconds",
+                    "JitterStrategy",
+                    "Comment",
+                ]
+                .contains(&key.as_str())
+                {
                     self.schema(&child(&rp, key), format!("field '{key}' is not supported in a retrier"));
                 }
             }
@@ -656,7 +813,10 @@ impl Parser {
                     Some(v) => match v.as_f64() {
                         Some(n) if n >= min => n,
                         _ => {
-                            this.schema(&child(&rp, key), format!("'{key}' must be a number >= {min}, found {v}"));
+                            this.schema(
+                                &child(&rp, key),
+                                format!("'{key}' must be a number >= {min}, found {v}"),
+                            );
                             default
                         }
                     },
@@ -671,7 +831,10 @@ impl Parser {
                 Some(Value::String(s)) if s == "FULL" => true,
                 Some(Value::String(s)) if s == "NONE" => false,
                 Some(other) => {
-                    self.schema(&child(&rp, "JitterStrategy"), format!("'JitterStrategy' must be \"FULL\" or \"NONE\", found {other}"));
+                    self.schema(
+                        &child(&rp, "JitterStrategy"),
+                        format!("'JitterStrategy' must be \"FULL\" or \"NONE\", found {other}"),
+                    );
                     false
                 }
             };
@@ -689,7 +852,9 @@ impl Parser {
     }
 
     fn catchers(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Vec<Catcher> {
-        let Some(list) = obj.get("Catch") else { return Vec::new() };
+        let Some(list) = obj.get("Catch") else {
+            return Vec::new();
+        };
         let p = child(ptr, "Catch");
         let Some(list) = list.as_array() else {
             self.schema(&p, "'Catch' must be an array".into());
@@ -718,10 +883,17 @@ impl Parser {
                     None
                 }
             };
-            let result_path = self.path_field(c, &cp, "ResultPath", |s| ReferencePath::parse(s).map_err(|e| e.to_string()));
+            let result_path = self.path_field(c, &cp, "ResultPath", |s| {
+                ReferencePath::parse(s).map_err(|e| e.to_string())
+            });
             let assign = self.payload_field(c, &cp, "Assign");
             if let Some(next) = next {
-                out.push(Catcher { error_equals, next, result_path, assign });
+                out.push(Catcher {
+                    error_equals,
+                    next,
+                    result_path,
+                    assign,
+                });
             }
         }
         out
@@ -756,7 +928,9 @@ impl Parser {
                 choices.push((c, n, assign));
             }
         }
-        let default = obj.get("Default").and_then(|d| self.target(d, &child(ptr, "Default"), names));
+        let default = obj
+            .get("Default")
+            .and_then(|d| self.target(d, &child(ptr, "Default"), names));
         Some(Choice { choices, default })
     }
 
@@ -776,13 +950,20 @@ impl Parser {
         if top {
             extra.extend(["Next", "Assign"]);
         }
-        let operators: Vec<&String> = r.keys().filter(|k| !extra.contains(&k.as_str()) && k.as_str() != "Variable").collect();
+        let operators: Vec<&String> = r
+            .keys()
+            .filter(|k| !extra.contains(&k.as_str()) && k.as_str() != "Variable")
+            .collect();
         if operators.len() != 1 {
             self.schema(
                 ptr,
                 format!(
                     "a choice rule needs exactly one comparison operator (or And/Or/Not), found {}",
-                    if operators.is_empty() { "none".to_string() } else { operators.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ") }
+                    if operators.is_empty() {
+                        "none".to_string()
+                    } else {
+                        operators.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                    }
                 ),
             );
             return None;
@@ -807,7 +988,13 @@ impl Parser {
                         None => self.schema(&ip, "a choice rule must be an object".into()),
                     }
                 }
-                (out.len() == list.len()).then(|| if op_name == "And" { Condition::And(out) } else { Condition::Or(out) })
+                (out.len() == list.len()).then(|| {
+                    if op_name == "And" {
+                        Condition::And(out)
+                    } else {
+                        Condition::Or(out)
+                    }
+                })
             }
             "Not" => {
                 let Some(o) = value.as_object() else {
@@ -863,7 +1050,9 @@ impl Parser {
                         | Operator::TimestampLessThan
                         | Operator::TimestampGreaterThan
                         | Operator::TimestampLessThanEquals
-                        | Operator::TimestampGreaterThanEquals => value.as_str().is_some_and(|s| crate::clock::parse_timestamp(s).is_some()),
+                        | Operator::TimestampGreaterThanEquals => value
+                            .as_str()
+                            .is_some_and(|s| crate::clock::parse_timestamp(s).is_some()),
                         Operator::NumericEquals
                         | Operator::NumericLessThan
                         | Operator::NumericGreaterThan
@@ -877,15 +1066,33 @@ impl Parser {
                     }
                     Operand::Value(value.clone())
                 };
-                Some(Condition::Compare { variable, variable_text, op, operand })
+                Some(Condition::Compare {
+                    variable,
+                    variable_text,
+                    op,
+                    operand,
+                })
             }
         }
     }
 
     fn wait(&mut self, obj: &JsonMap<String, Value>, ptr: &str) -> Option<Wait> {
-        let given: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"].into_iter().filter(|k| obj.contains_key(*k)).collect();
+        let given: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+            .into_iter()
+            .filter(|k| obj.contains_key(*k))
+            .collect();
         if given.len() != 1 {
-            self.schema(ptr, format!("a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; found {}", if given.is_empty() { "none".into() } else { given.join(", ") }));
+            self.schema(
+                ptr,
+                format!(
+                    "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; found {}",
+                    if given.is_empty() {
+                        "none".into()
+                    } else {
+                        given.join(", ")
+                    }
+                ),
+            );
             return None;
         }
         let key = given[0];
@@ -899,20 +1106,26 @@ impl Parser {
                     None
                 }
             },
-            "Timestamp" => match value.as_str().and_then(crate::clock::parse_timestamp) {
-                Some(ms) => Some(Wait::Timestamp(ms)),
-                None => {
-                    self.schema(&p, format!("'Timestamp' must be an RFC 3339 timestamp such as \"2024-01-01T00:00:00Z\", found {value}"));
-                    None
+            "Timestamp" => {
+                match value.as_str().and_then(crate::clock::parse_timestamp) {
+                    Some(ms) => Some(Wait::Timestamp(ms)),
+                    None => {
+                        self.schema(&p, format!("'Timestamp' must be an RFC 3339 timestamp such as \"2024-01-01T00:00:00Z\", found {value}"));
+                        None
+                    }
                 }
-            },
+            }
             _ => {
                 let Some(text) = value.as_str() else {
                     self.schema(&p, format!("'{key}' must be a path string"));
                     return None;
                 };
                 let path = self.reference(text, &p)?;
-                Some(if key == "SecondsPath" { Wait::SecondsPath(path, text.to_string()) } else { Wait::TimestampPath(path, text.to_string()) })
+                Some(if key == "SecondsPath" {
+                    Wait::SecondsPath(path, text.to_string())
+                } else {
+                    Wait::TimestampPath(path, text.to_string())
+                })
             }
         }
     }
@@ -940,7 +1153,10 @@ impl Parser {
             (Some(p), None) => ("ItemProcessor", p),
             (None, Some(p)) => ("Iterator", p),
             (Some(_), Some(_)) => {
-                self.schema(ptr, "a Map state takes 'ItemProcessor' or its older name 'Iterator', not both".into());
+                self.schema(
+                    ptr,
+                    "a Map state takes 'ItemProcessor' or its older name 'Iterator', not both".into(),
+                );
                 return None;
             }
             (None, None) => {

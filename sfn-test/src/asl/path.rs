@@ -100,7 +100,9 @@ fn segments(text: &str, body: &str) -> Result<Vec<Segment>, PathError> {
                 if name == "*" {
                     out.push(Segment::Wildcard);
                 } else if name.ends_with("()") {
-                    return Err(err(&format!("functions such as '{name}' are not supported in paths; use an intrinsic function (States.ArrayLength, ...)")));
+                    return Err(err(&format!(
+                        "functions such as '{name}' are not supported in paths; use an intrinsic function (States.ArrayLength, ...)"
+                    )));
                 } else {
                     out.push(Segment::Name(name));
                 }
@@ -137,7 +139,11 @@ fn segments(text: &str, body: &str) -> Result<Vec<Segment>, PathError> {
                 out.push(bracket(inner.trim()).ok_or_else(|| err("empty brackets '[]'"))?);
                 i = j + 1;
             }
-            c => return Err(err(&format!("unexpected character '{c}'; fields are written `.name` or `['name']`"))),
+            c => {
+                return Err(err(&format!(
+                    "unexpected character '{c}'; fields are written `.name` or `['name']`"
+                )));
+            }
         }
     }
     if out.last() == Some(&Segment::Descendant) {
@@ -186,7 +192,9 @@ fn unescape(s: &str) -> String {
 /// Splits off the root: `$$...`, `$name...` or `$...`.
 fn root(text: &str) -> Result<(Root, &str), PathError> {
     let Some(rest) = text.strip_prefix('$') else {
-        return Err(PathError(format!("'{text}' is not a valid JSONPath: a path starts with '$'")));
+        return Err(PathError(format!(
+            "'{text}' is not a valid JSONPath: a path starts with '$'"
+        )));
     };
     if let Some(rest) = rest.strip_prefix('$') {
         return Ok((Root::Context, rest));
@@ -199,7 +207,9 @@ fn root(text: &str) -> Result<(Root, &str), PathError> {
     if name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
         Ok((Root::Variable(name.to_string()), &rest[end..]))
     } else {
-        Err(PathError(format!("'{text}' is not a valid JSONPath: '{name}' is not a variable name; fields are written `$.name`")))
+        Err(PathError(format!(
+            "'{text}' is not a valid JSONPath: '{name}' is not a variable name; fields are written `$.name`"
+        )))
     }
 }
 
@@ -208,7 +218,11 @@ fn walk<'a>(mut value: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
         value = match (segment, value) {
             (Segment::Name(name), Value::Object(map)) => map.get(name)?,
             (Segment::Index(i), Value::Array(items)) => {
-                let i = if *i < 0 { i64::try_from(items.len()).ok()? + i } else { *i };
+                let i = if *i < 0 {
+                    i64::try_from(items.len()).ok()? + i
+                } else {
+                    *i
+                };
                 items.get(usize::try_from(i).ok()?)?
             }
             _ => return None,
@@ -333,7 +347,9 @@ impl ReferencePath {
                 Segment::Descendant => "'..'",
                 _ => "a slice, union or filter",
             };
-            return Err(PathError(format!("'{text}' is not a valid reference path: it contains {what}, but a reference path names exactly one field")));
+            return Err(PathError(format!(
+                "'{text}' is not a valid reference path: it contains {what}, but a reference path names exactly one field"
+            )));
         }
         Ok(ReferencePath { root, segments })
     }
@@ -356,7 +372,9 @@ impl ReferencePath {
     /// array long enough), or the path does not start at `$`.
     pub fn set(&self, input: Value, value: Value) -> Result<Value, PathError> {
         if self.root != Root::Input {
-            return Err(PathError("only paths into the state's input ('$...') can be written".into()));
+            return Err(PathError(
+                "only paths into the state's input ('$...') can be written".into(),
+            ));
         }
         if self.segments.is_empty() {
             return Ok(value);
@@ -367,7 +385,9 @@ impl ReferencePath {
             slot = match segment {
                 Segment::Name(name) => {
                     let Value::Object(map) = slot else {
-                        return Err(PathError(format!("the field '{name}' cannot be added to a value that is not an object")));
+                        return Err(PathError(format!(
+                            "the field '{name}' cannot be added to a value that is not an object"
+                        )));
                     };
                     map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()))
                 }
@@ -376,7 +396,11 @@ impl ReferencePath {
                         return Err(PathError(format!("index [{i}] of a value that is not an array")));
                     };
                     let len = items.len();
-                    let at = if *i < 0 { i64::try_from(len).unwrap_or(i64::MAX) + i } else { *i };
+                    let at = if *i < 0 {
+                        i64::try_from(len).unwrap_or(i64::MAX) + i
+                    } else {
+                        *i
+                    };
                     match usize::try_from(at).ok().filter(|&n| n < len) {
                         Some(n) => &mut items[n],
                         None => return Err(PathError(format!("index [{i}] is out of bounds of an array of {len}"))),
@@ -419,7 +443,10 @@ mod tests {
         let s = scope(json!({ "a": { "b-c": [1, 2, 3] } }));
         assert_eq!(JsonPath::parse("$.a.b-c[1]").unwrap().select(&s), Some(json!(2)));
         assert_eq!(JsonPath::parse("$['a']['b-c'][-1]").unwrap().select(&s), Some(json!(3)));
-        assert_eq!(JsonPath::parse("$$.Execution.Name").unwrap().select(&s), Some(json!("e")));
+        assert_eq!(
+            JsonPath::parse("$$.Execution.Name").unwrap().select(&s),
+            Some(json!("e"))
+        );
         assert_eq!(JsonPath::parse("$count.n").unwrap().select(&s), Some(json!(3)));
         assert_eq!(JsonPath::parse("$.missing").unwrap().select(&s), None);
     }
@@ -427,9 +454,18 @@ mod tests {
     #[test]
     fn indefinite_paths_yield_arrays() {
         let s = scope(json!({ "items": [{ "v": 1, "s": 0 }, { "v": 2, "s": 1 }, { "v": 3, "s": 0 }] }));
-        assert_eq!(JsonPath::parse("$.items[*].v").unwrap().select(&s), Some(json!([1, 2, 3])));
-        assert_eq!(JsonPath::parse("$.items[1:].v").unwrap().select(&s), Some(json!([2, 3])));
-        assert_eq!(JsonPath::parse("$.items[?(@.s == 0)].v").unwrap().select(&s), Some(json!([1, 3])));
+        assert_eq!(
+            JsonPath::parse("$.items[*].v").unwrap().select(&s),
+            Some(json!([1, 2, 3]))
+        );
+        assert_eq!(
+            JsonPath::parse("$.items[1:].v").unwrap().select(&s),
+            Some(json!([2, 3]))
+        );
+        assert_eq!(
+            JsonPath::parse("$.items[?(@.s == 0)].v").unwrap().select(&s),
+            Some(json!([1, 3]))
+        );
         assert_eq!(JsonPath::parse("$..v").unwrap().select(&s), Some(json!([1, 2, 3])));
         assert_eq!(JsonPath::parse("$.none[*]").unwrap().select(&s), Some(json!([])));
     }
@@ -437,7 +473,10 @@ mod tests {
     #[test]
     fn reference_paths_write_and_refuse_wildcards() {
         let p = ReferencePath::parse("$.a.b").unwrap();
-        assert_eq!(p.set(json!({ "x": 1 }), json!(2)).unwrap(), json!({ "x": 1, "a": { "b": 2 } }));
+        assert_eq!(
+            p.set(json!({ "x": 1 }), json!(2)).unwrap(),
+            json!({ "x": 1, "a": { "b": 2 } })
+        );
         assert!(p.set(json!("text"), json!(2)).is_err());
         assert!(ReferencePath::parse("$.a[*]").is_err());
         assert!(ReferencePath::parse("a.b").is_err());

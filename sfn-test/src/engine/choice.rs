@@ -26,7 +26,12 @@ pub(crate) fn evaluate(condition: &Condition, scope: &Scope<'_>) -> Result<bool,
             Ok(false)
         }
         Condition::Not(c) => Ok(!evaluate(c, scope)?),
-        Condition::Compare { variable, variable_text, op, operand } => {
+        Condition::Compare {
+            variable,
+            variable_text,
+            op,
+            operand,
+        } => {
             let value = select(variable, scope);
             if *op == Operator::IsPresent {
                 let expected = operand_bool(operand);
@@ -81,9 +86,15 @@ fn compare(op: Operator, value: &Value, operand: &Value) -> bool {
             (Some(a), Some(b)) => a == b,
             _ => false,
         },
-        TimestampEquals | TimestampLessThan | TimestampGreaterThan | TimestampLessThanEquals
+        TimestampEquals
+        | TimestampLessThan
+        | TimestampGreaterThan
+        | TimestampLessThanEquals
         | TimestampGreaterThanEquals => {
-            match (value.as_str().and_then(parse_timestamp), operand.as_str().and_then(parse_timestamp)) {
+            match (
+                value.as_str().and_then(parse_timestamp),
+                operand.as_str().and_then(parse_timestamp),
+            ) {
                 (Some(a), Some(b)) => ordered(op, a.cmp(&b)),
                 _ => false,
             }

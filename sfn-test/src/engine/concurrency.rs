@@ -86,7 +86,11 @@ pub(crate) struct External<'c, F> {
 
 impl<'c, F: Future> External<'c, F> {
     pub(crate) fn new(fut: F, pending: &'c Cell<usize>) -> Self {
-        External { fut: Box::pin(fut), pending, counted: false }
+        External {
+            fut: Box::pin(fut),
+            pending,
+            counted: false,
+        }
     }
 }
 

@@ -20,14 +20,20 @@ pub(crate) struct StateError {
 
 impl StateError {
     pub(crate) fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
-        StateError { error: error.into(), cause: Some(cause.into()) }
+        StateError {
+            error: error.into(),
+            cause: Some(cause.into()),
+        }
     }
 }
 
 /// `States.Runtime` with a cause; the engine adds the "An error occurred while executing the
 /// state ..." prefix.
 pub(crate) fn runtime_error(cause: String) -> StateError {
-    StateError { error: "States.Runtime".into(), cause: Some(cause) }
+    StateError {
+        error: "States.Runtime".into(),
+        cause: Some(cause),
+    }
 }
 
 /// Workflow variables visible to a state: its own scope and every enclosing one.
@@ -43,12 +49,22 @@ pub(crate) struct Scope<'s> {
 
 impl<'s> Scope<'s> {
     pub(crate) fn new(input: &'s Value, context: &'s dyn Fn() -> Value, variables: &'s [Variables]) -> Self {
-        Scope { input, context, context_cache: OnceCell::new(), variables }
+        Scope {
+            input,
+            context,
+            context_cache: OnceCell::new(),
+            variables,
+        }
     }
 
     /// The same context and variables over another `$`.
     pub(crate) fn with_input<'t>(&'t self, input: &'t Value) -> Scope<'t> {
-        Scope { input, context: self.context, context_cache: self.context_cache.clone(), variables: self.variables }
+        Scope {
+            input,
+            context: self.context,
+            context_cache: self.context_cache.clone(),
+            variables: self.variables,
+        }
     }
 }
 
@@ -105,7 +121,10 @@ pub(crate) fn missing(text: &str, value: &Value) -> String {
             if is_last || name.contains('[') {
                 break;
             }
-            return format!("Missing property in path {}", bracketed(&format!("$.{}", names[..=i].join("."))));
+            return format!(
+                "Missing property in path {}",
+                bracketed(&format!("$.{}", names[..=i].join(".")))
+            );
         }
         current = next;
     }
@@ -119,18 +138,27 @@ pub(crate) fn apply_path(field: &PathField<JsonPath>, value: Value, scope: &Scop
         PathField::Null => Ok(Value::Object(Map::new())),
         PathField::Path(path, text) => {
             let scope = scope.with_input(&value);
-            path.select(&scope).ok_or_else(|| runtime_error(format!("Invalid path '{text}' : {}", missing(text, &value))))
+            path.select(&scope)
+                .ok_or_else(|| runtime_error(format!("Invalid path '{text}' : {}", missing(text, &value))))
         }
     }
 }
 
 /// `ResultPath`: where the result goes in the raw input.
-pub(crate) fn apply_result_path(field: &PathField<ReferencePath>, input: Value, result: Value) -> Result<Value, StateError> {
+pub(crate) fn apply_result_path(
+    field: &PathField<ReferencePath>,
+    input: Value,
+    result: Value,
+) -> Result<Value, StateError> {
     match field {
         PathField::Default => Ok(result),
         PathField::Null => Ok(input),
         PathField::Path(path, text) => {
-            let input_text = if path.is_root() { String::new() } else { serde_json::to_string(&input).unwrap_or_default() };
+            let input_text = if path.is_root() {
+                String::new()
+            } else {
+                serde_json::to_string(&input).unwrap_or_default()
+            };
             path.set(input, result).map_err(|e| {
                 StateError::new(
                     "States.ResultPathMatchFailure",
@@ -145,7 +173,11 @@ pub(crate) fn apply_result_path(field: &PathField<ReferencePath>, input: Value, 
 }
 
 /// Evaluates a payload template against a scope.
-pub(crate) fn eval_payload(payload: &Payload, scope: &Scope<'_>, rng: &mut dyn FnMut() -> u64) -> Result<Value, StateError> {
+pub(crate) fn eval_payload(
+    payload: &Payload,
+    scope: &Scope<'_>,
+    rng: &mut dyn FnMut() -> u64,
+) -> Result<Value, StateError> {
     match payload {
         Payload::Const(v) => Ok(v.clone()),
         Payload::Object(fields) => {
@@ -155,9 +187,17 @@ pub(crate) fn eval_payload(payload: &Payload, scope: &Scope<'_>, rng: &mut dyn F
             }
             Ok(Value::Object(map))
         }
-        Payload::Array(items) => items.iter().map(|p| eval_payload(p, scope, rng)).collect::<Result<Vec<_>, _>>().map(Value::Array),
+        Payload::Array(items) => items
+            .iter()
+            .map(|p| eval_payload(p, scope, rng))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
         Payload::Path { field, text, path } => path.select(scope).ok_or_else(|| {
-            let input = if text.starts_with("$$") { scope.context() } else { scope.input };
+            let input = if text.starts_with("$$") {
+                scope.context()
+            } else {
+                scope.input
+            };
             runtime_error(format!(
                 "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{}'",
                 serde_json::to_string(input).unwrap_or_default()
@@ -167,6 +207,13 @@ pub(crate) fn eval_payload(payload: &Payload, scope: &Scope<'_>, rng: &mut dyn F
     }
 }
 
-pub(crate) fn eval_intrinsic(call: &Intrinsic, scope: &Scope<'_>, rng: &mut dyn FnMut() -> u64) -> Result<Value, StateError> {
-    call.eval(scope, rng).map_err(|e| StateError { error: e.error_name().to_string(), cause: Some(e.cause()) })
+pub(crate) fn eval_intrinsic(
+    call: &Intrinsic,
+    scope: &Scope<'_>,
+    rng: &mut dyn FnMut() -> u64,
+) -> Result<Value, StateError> {
+    call.eval(scope, rng).map_err(|e| StateError {
+        error: e.error_name().to_string(),
+        cause: Some(e.cause()),
+    })
 }

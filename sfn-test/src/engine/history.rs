@@ -53,7 +53,11 @@ pub(crate) struct EventLog {
 
 impl EventLog {
     pub(crate) fn new(record: bool) -> Self {
-        EventLog { events: Vec::new(), record, count: 0 }
+        EventLog {
+            events: Vec::new(),
+            record,
+            count: 0,
+        }
     }
 
     /// Appends an event and returns its id. `details` is only built when history is recorded.
@@ -67,7 +71,13 @@ impl EventLog {
         self.count += 1;
         let id = self.count;
         if self.record {
-            self.events.push(Event { id, previous_event_id: previous, timestamp, kind, details: details() });
+            self.events.push(Event {
+                id,
+                previous_event_id: previous,
+                timestamp,
+                kind,
+                details: details(),
+            });
         }
         id
     }

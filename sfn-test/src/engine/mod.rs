@@ -10,5 +10,5 @@ mod history;
 mod run;
 
 pub use history::Event;
-pub(crate) use run::{Outcome, RunConfig, execute};
 pub use run::{CallRecord, Status, Visits};
+pub(crate) use run::{Outcome, RunConfig, execute};

@@ -194,7 +194,10 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         "arn:aws:states:{}:{}:execution:{}:{}",
         cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
     );
-    let state_machine_arn = format!("arn:aws:states:{}:{}:stateMachine:{}", cfg.region, cfg.account, cfg.state_machine_name);
+    let state_machine_arn = format!(
+        "arn:aws:states:{}:{}:stateMachine:{}",
+        cfg.region, cfg.account, cfg.state_machine_name
+    );
     let role_arn = format!("arn:aws:iam::{}:role/{}-role", cfg.account, cfg.state_machine_name);
     let run = Run {
         clock: Clock::new(cfg.start),
@@ -215,7 +218,11 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         role_arn,
         cfg,
     };
-    let status_output = Drive { fut: Box::pin(run.top(input)), run: &run }.await;
+    let status_output = Drive {
+        fut: Box::pin(run.top(input)),
+        run: &run,
+    }
+    .await;
     if let Some(e) = run.harness.borrow_mut().take() {
         return Err(e);
     }
@@ -274,11 +281,19 @@ impl<'a> Run<'a> {
         z ^ (z >> 31)
     }
 
-    fn event(&self, frame: &Frame<'_>, kind: &'static str, details: impl FnOnce() -> Option<(&'static str, Value)>) -> u64 {
+    fn event(
+        &self,
+        frame: &Frame<'_>,
+        kind: &'static str,
+        details: impl FnOnce() -> Option<(&'static str, Value)>,
+    ) -> u64 {
         if frame.detached {
             return frame.last_event.get();
         }
-        let id = self.log.borrow_mut().push(frame.last_event.get(), self.clock.now(), kind, details);
+        let id = self
+            .log
+            .borrow_mut()
+            .push(frame.last_event.get(), self.clock.now(), kind, details);
         frame.last_event.set(id);
         id
     }
@@ -310,7 +325,10 @@ impl<'a> Run<'a> {
         };
         let role = self.role_arn.clone();
         self.event(&frame, "ExecutionStarted", || {
-            Some(("executionStartedEventDetails", with_payload("input", &input, &[("roleArn", Value::String(role))])))
+            Some((
+                "executionStartedEventDetails",
+                with_payload("input", &input, &[("roleArn", Value::String(role))]),
+            ))
         });
         // AWS records the first state's entered event with previousEventId 0.
         frame.last_event.set(0);
@@ -325,21 +343,38 @@ impl<'a> Run<'a> {
             Either::Left(Ok(output)) => {
                 let output_for_event = output.clone();
                 self.event(&frame, "ExecutionSucceeded", || {
-                    Some(("executionSucceededEventDetails", with_payload("output", &output_for_event, &[])))
+                    Some((
+                        "executionSucceededEventDetails",
+                        with_payload("output", &output_for_event, &[]),
+                    ))
                 });
                 (Status::Succeeded, Some(output))
             }
             Either::Left(Err(Fault::Failed(e))) => {
                 let details = error_details(&e);
-                self.event(&frame, "ExecutionFailed", || Some(("executionFailedEventDetails", details)));
-                (Status::Failed { error: e.error, cause: e.cause }, None)
+                self.event(&frame, "ExecutionFailed", || {
+                    Some(("executionFailedEventDetails", details))
+                });
+                (
+                    Status::Failed {
+                        error: e.error,
+                        cause: e.cause,
+                    },
+                    None,
+                )
             }
             Either::Left(Err(Fault::Harness)) => (Status::Succeeded, None),
             Either::Right(()) => {
                 self.event(&frame, "ExecutionTimedOut", || {
                     Some(("executionTimedOutEventDetails", json!({ "error": "States.Timeout" })))
                 });
-                (Status::TimedOut { error: "States.Timeout".into(), cause: None }, None)
+                (
+                    Status::TimedOut {
+                        error: "States.Timeout".into(),
+                        cause: None,
+                    },
+                    None,
+                )
             }
         }
     }
@@ -365,7 +400,10 @@ impl<'a> Run<'a> {
                 if serialized_len(&output) > PAYLOAD_LIMIT {
                     return Err(Fault::Failed(StateError::new(
                         "States.DataLimitExceeded",
-                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                        format!(
+                            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                            state.name
+                        ),
                     )));
                 }
                 if !matches!(state.kind, StateKind::Fail(_)) {
@@ -373,12 +411,18 @@ impl<'a> Run<'a> {
                     let name = state.name.clone();
                     let out = &output;
                     self.event(frame, kind, || {
-                        Some(("stateExitedEventDetails", with_payload("output", out, &[("name", Value::String(name))])))
+                        Some((
+                            "stateExitedEventDetails",
+                            with_payload("output", out, &[("name", Value::String(name))]),
+                        ))
                     });
                 }
                 match next {
                     Some(n) => {
-                        self.visits.borrow_mut().transitions.insert((state.pointer.clone(), definition.states[n].pointer.clone()));
+                        self.visits
+                            .borrow_mut()
+                            .transitions
+                            .insert((state.pointer.clone(), definition.states[n].pointer.clone()));
                         index = n;
                         input = output;
                     }
@@ -393,7 +437,11 @@ impl<'a> Run<'a> {
         if count >= self.cfg.history_limit {
             let path = self.path.borrow();
             let recent = path.iter().rev().take(10).rev().cloned().collect();
-            return Err(self.fail_harness(Error::HistoryLimit { limit: self.cfg.history_limit, state: state.name.clone(), recent }));
+            return Err(self.fail_harness(Error::HistoryLimit {
+                limit: self.cfg.history_limit,
+                state: state.name.clone(),
+                recent,
+            }));
         }
         if frame.detached {
             self.detached_steps.set(self.detached_steps.get() + 1);
@@ -406,11 +454,21 @@ impl<'a> Run<'a> {
         self.visits.borrow_mut().states.insert(state.pointer.clone());
         let name = state.name.clone();
         Ok(self.event(frame, entered_kind(&state.kind), || {
-            Some(("stateEnteredEventDetails", with_payload("input", input, &[("name", Value::String(name))])))
+            Some((
+                "stateEnteredEventDetails",
+                with_payload("input", input, &[("name", Value::String(name))]),
+            ))
         }))
     }
 
-    fn context_object(&self, state: &State, entered_time: Millis, retry_count: u64, frame: &Frame<'_>, token: Option<&str>) -> Value {
+    fn context_object(
+        &self,
+        state: &State,
+        entered_time: Millis,
+        retry_count: u64,
+        frame: &Frame<'_>,
+        token: Option<&str>,
+    ) -> Value {
         let mut ctx = json!({
             "Execution": {
                 "Id": self.execution_arn,
@@ -433,7 +491,13 @@ impl<'a> Run<'a> {
     }
 
     /// Runs one state: returns its output and the next state (None = end of this definition).
-    async fn run_state(&self, state: &'a State, input: Value, frame: &Frame<'_>, entered: u64) -> Result<(Value, Option<usize>), Fault> {
+    async fn run_state(
+        &self,
+        state: &'a State,
+        input: Value,
+        frame: &Frame<'_>,
+        entered: u64,
+    ) -> Result<(Value, Option<usize>), Fault> {
         let entered_time = self.clock.now();
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, 0, frame, None);
@@ -466,13 +530,18 @@ impl<'a> Run<'a> {
                     None => match c.default {
                         Some(d) => (d, None, usize::MAX),
                         None => {
-                            return Err(StateError::new("States.NoChoiceMatched", format!(
-                                "No Matches! at state '{}'", state.name
-                            )).into());
+                            return Err(StateError::new(
+                                "States.NoChoiceMatched",
+                                format!("No Matches! at state '{}'", state.name),
+                            )
+                            .into());
                         }
                     },
                 };
-                self.visits.borrow_mut().choice_rules.insert((state.pointer.clone(), rule));
+                self.visits
+                    .borrow_mut()
+                    .choice_rules
+                    .insert((state.pointer.clone(), rule));
                 self.assign(state, assign, &effective, &scope, frame)?;
                 self.assign(state, state.io.assign.as_ref(), &effective, &scope, frame)?;
                 let output = data::apply_path(&state.io.output_path, effective, &scope)?;
@@ -486,18 +555,28 @@ impl<'a> Run<'a> {
                     Wait::Timestamp(t) => *t,
                     Wait::SecondsPath(path, text) => {
                         let Some(value) = path.get(&escope) else {
-                            return Err(runtime_error(format!("The SecondsPath parameter does not reference an input value: {text}")).into());
+                            return Err(runtime_error(format!(
+                                "The SecondsPath parameter does not reference an input value: {text}"
+                            ))
+                            .into());
                         };
                         match value.as_u64() {
                             Some(s) => entered_time.saturating_add(seconds_ms(s)),
                             None => {
-                                return Err(runtime_error(format!("The SecondsPath parameter cannot be parsed as a long value: {text} == {}", raw_text(value))).into());
+                                return Err(runtime_error(format!(
+                                    "The SecondsPath parameter cannot be parsed as a long value: {text} == {}",
+                                    raw_text(value)
+                                ))
+                                .into());
                             }
                         }
                     }
                     Wait::TimestampPath(path, text) => {
                         let Some(value) = path.get(&escope) else {
-                            return Err(runtime_error(format!("The TimestampPath parameter does not reference an input value: {text}")).into());
+                            return Err(runtime_error(format!(
+                                "The TimestampPath parameter does not reference an input value: {text}"
+                            ))
+                            .into());
                         };
                         match value.as_str().and_then(crate::clock::parse_timestamp) {
                             Some(t) => t,
@@ -539,7 +618,10 @@ impl<'a> Run<'a> {
                 };
                 let error = text(&fail.error, &mut rng)?;
                 let cause = text(&fail.cause, &mut rng)?;
-                Err(Fault::Failed(StateError { error: error.unwrap_or_default(), cause }))
+                Err(Fault::Failed(StateError {
+                    error: error.unwrap_or_default(),
+                    cause,
+                }))
             }
             StateKind::Task(task) => self.run_task(state, task, input, frame, entered, entered_time).await,
             StateKind::Parallel(p) => {
@@ -551,9 +633,15 @@ impl<'a> Run<'a> {
                 .await
             }
             StateKind::Map(m) => {
-                self.with_retry(state, &m.retry, &m.catch, input, frame, entered_time, |input, retry_count| {
-                    Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count))
-                })
+                self.with_retry(
+                    state,
+                    &m.retry,
+                    &m.catch,
+                    input,
+                    frame,
+                    entered_time,
+                    |input, retry_count| Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count)),
+                )
                 .await
             }
         }
@@ -569,7 +657,14 @@ impl<'a> Run<'a> {
         Ok(data::apply_path(&state.io.output_path, merged, scope)?)
     }
 
-    fn assign(&self, state: &State, assign: Option<&Payload>, value: &Value, scope: &Scope<'_>, frame: &Frame<'_>) -> Result<(), Fault> {
+    fn assign(
+        &self,
+        state: &State,
+        assign: Option<&Payload>,
+        value: &Value,
+        scope: &Scope<'_>,
+        frame: &Frame<'_>,
+    ) -> Result<(), Fault> {
         let Some(assign) = assign else { return Ok(()) };
         let mut rng = || self.next_random();
         let evaluated = eval_payload(assign, &scope.with_input(value), &mut rng)?;
@@ -618,7 +713,11 @@ impl<'a> Run<'a> {
                     continue;
                 }
             }
-            if let Some((i, c)) = catch.iter().enumerate().find(|(_, c)| matches_error(&c.error_equals, &error.error)) {
+            if let Some((i, c)) = catch
+                .iter()
+                .enumerate()
+                .find(|(_, c)| matches_error(&c.error_equals, &error.error))
+            {
                 self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
                 let error_output = error_object(&error);
                 let vars = frame.scopes();
@@ -646,7 +745,15 @@ impl<'a> Run<'a> {
         Duration::from_secs_f64(seconds.clamp(0.0, 3.2e7 * 100.0))
     }
 
-    async fn run_task(&self, state: &'a State, task: &'a Task, input: Value, frame: &Frame<'_>, entered: u64, entered_time: Millis) -> Result<(Value, Option<usize>), Fault> {
+    async fn run_task(
+        &self,
+        state: &'a State,
+        task: &'a Task,
+        input: Value,
+        frame: &Frame<'_>,
+        entered: u64,
+        entered_time: Millis,
+    ) -> Result<(Value, Option<usize>), Fault> {
         let _ = entered;
         let resource = Resource::parse(&task.resource);
         let mut counts = vec![0u64; task.retry.len()];
@@ -654,7 +761,18 @@ impl<'a> Run<'a> {
         let mut attempt_no = 0u32;
         loop {
             attempt_no += 1;
-            let result = self.task_attempt(state, task, &resource, &input, frame, entered_time, retry_count, attempt_no).await;
+            let result = self
+                .task_attempt(
+                    state,
+                    task,
+                    &resource,
+                    &input,
+                    frame,
+                    entered_time,
+                    retry_count,
+                    attempt_no,
+                )
+                .await;
             let error = match result {
                 Ok(output) => return Ok((output, state.next)),
                 Err(Fault::Failed(e)) => e,
@@ -663,7 +781,11 @@ impl<'a> Run<'a> {
             if is_terminal(&error.error) {
                 return Err(Fault::Failed(error));
             }
-            if let Some(i) = task.retry.iter().position(|r| matches_error(&r.error_equals, &error.error)) {
+            if let Some(i) = task
+                .retry
+                .iter()
+                .position(|r| matches_error(&r.error_equals, &error.error))
+            {
                 let r = &task.retry[i];
                 if counts[i] < r.max_attempts {
                     let delay = self.backoff(r, counts[i]);
@@ -674,7 +796,12 @@ impl<'a> Run<'a> {
                     continue;
                 }
             }
-            if let Some((i, c)) = task.catch.iter().enumerate().find(|(_, c)| matches_error(&c.error_equals, &error.error)) {
+            if let Some((i, c)) = task
+                .catch
+                .iter()
+                .enumerate()
+                .find(|(_, c)| matches_error(&c.error_equals, &error.error))
+            {
                 self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
                 let error_output = error_object(&error);
                 let vars = frame.scopes();
@@ -715,14 +842,27 @@ impl<'a> Run<'a> {
         let family = Family::of(resource, &task.resource);
         self.task_scheduled(frame, &family, &parameters, timeout, heartbeat);
         let keys = self.mock_keys(state, resource, &task.resource, &parameters, frame);
-        let call = TaskCall { state: state.name.clone(), resource: task.resource.clone(), input: parameters, attempt: attempt_no, task_token: token.clone() };
+        let call = TaskCall {
+            state: state.name.clone(),
+            resource: task.resource.clone(),
+            input: parameters,
+            attempt: attempt_no,
+            task_token: token.clone(),
+        };
         let mock = keys
             .iter()
             .find_map(|k| self.cfg.mocks.get(k).map(|m| (k.clone(), m)))
-            .or_else(|| keys.iter().find_map(|k| self.cfg.fallback_mocks.get(k).map(|m| (k.clone(), m))))
+            .or_else(|| {
+                keys.iter()
+                    .find_map(|k| self.cfg.fallback_mocks.get(k).map(|m| (k.clone(), m)))
+            })
             .or_else(|| self.cfg.default_mock.map(|m| ("(default)".to_string(), m)));
         let Some((key, mock)) = mock else {
-            return Err(self.fail_harness(Error::UnmockedTask { state: state.name.clone(), resource: task.resource.clone(), keys }));
+            return Err(self.fail_harness(Error::UnmockedTask {
+                state: state.name.clone(),
+                resource: task.resource.clone(),
+                keys,
+            }));
         };
 
         // Mocks never send heartbeats, so a heartbeat acts as a deadline; AWS reports an
@@ -736,7 +876,13 @@ impl<'a> Run<'a> {
         let outcome = match deadline {
             Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
                 Either::Left(r) => r,
-                Either::Right(()) => Ok((Err(TaskError { error: error.into(), cause: None }), false)),
+                Either::Right(()) => Ok((
+                    Err(TaskError {
+                        error: error.into(),
+                        cause: None,
+                    }),
+                    false,
+                )),
             },
             None => answer.await,
         };
@@ -748,10 +894,16 @@ impl<'a> Run<'a> {
             Ok(v) if !raw && resource.wraps_lambda_payload() => Ok(lambda_envelope(v)),
             other => other,
         };
-        self.calls.borrow_mut().push(CallRecord { call, keys, result: result.clone() });
+        self.calls.borrow_mut().push(CallRecord {
+            call,
+            keys,
+            result: result.clone(),
+        });
         match result {
             Ok(value) => {
-                family.emit(self, frame, "Succeeded", || with_payload("output", &value, &family.service_fields()));
+                family.emit(self, frame, "Succeeded", || {
+                    with_payload("output", &value, &family.service_fields())
+                });
                 if serialized_len(&value) > PAYLOAD_LIMIT {
                     return Err(StateError::new(
                         "States.DataLimitExceeded",
@@ -771,7 +923,11 @@ impl<'a> Run<'a> {
                 self.finish(state, input.clone(), selected, &scope)
             }
             Err(e) => {
-                let suffix = if e.error == "States.Timeout" { "TimedOut" } else { "Failed" };
+                let suffix = if e.error == "States.Timeout" {
+                    "TimedOut"
+                } else {
+                    "Failed"
+                };
                 family.emit(self, frame, suffix, || {
                     let mut details = Map::new();
                     details.insert("error".into(), json!(e.error));
@@ -783,14 +939,25 @@ impl<'a> Run<'a> {
                     }
                     Value::Object(details)
                 });
-                Err(StateError { error: e.error, cause: e.cause }.into())
+                Err(StateError {
+                    error: e.error,
+                    cause: e.cause,
+                }
+                .into())
             }
         }
     }
 
     /// The `*Scheduled`, `*Started` and, for callback and `.sync` patterns, `TaskSubmitted`
     /// events of one Task attempt.
-    fn task_scheduled(&self, frame: &Frame<'_>, family: &Family, parameters: &Value, timeout: Option<u64>, heartbeat: Option<u64>) {
+    fn task_scheduled(
+        &self,
+        frame: &Frame<'_>,
+        family: &Family,
+        parameters: &Value,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    ) {
         let mut timing: Vec<(&str, Value)> = Vec::new();
         if let Some(t) = timeout {
             timing.push(("timeoutInSeconds", json!(t)));
@@ -811,7 +978,11 @@ impl<'a> Run<'a> {
                 family.emit(self, frame, "Scheduled", || with_payload("input", parameters, &extra));
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
-            Family::Service { resource_type, resource, pattern } => {
+            Family::Service {
+                resource_type,
+                resource,
+                pattern,
+            } => {
                 family.emit(self, frame, "Scheduled", || {
                     let mut details = Map::new();
                     details.insert("resourceType".into(), json!(resource_type));
@@ -826,7 +997,12 @@ impl<'a> Run<'a> {
                     }
                     Value::Object(details)
                 });
-                family.emit(self, frame, "Started", || json!({ "resourceType": resource_type, "resource": resource }));
+                family.emit(
+                    self,
+                    frame,
+                    "Started",
+                    || json!({ "resourceType": resource_type, "resource": resource }),
+                );
                 if *pattern != Pattern::RequestResponse {
                     // The service's immediate response (e.g. SendMessage's) is not mocked.
                     family.emit(self, frame, "Submitted", || {
@@ -854,15 +1030,29 @@ impl<'a> Run<'a> {
             Some(Seconds::Path(path, text)) => match path.get(scope) {
                 Some(v) => match v.as_u64() {
                     Some(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(runtime_error(format!("The {name} field refers to value \"{v}\" which is not a valid positive integer: {text}")).into()),
+                    _ => Err(runtime_error(format!(
+                        "The {name} field refers to value \"{v}\" which is not a valid positive integer: {text}"
+                    ))
+                    .into()),
                 },
-                None => Err(runtime_error(format!("Invalid path '{text}' : No results for path: {}", data::bracketed(text))).into()),
+                None => Err(runtime_error(format!(
+                    "Invalid path '{text}' : No results for path: {}",
+                    data::bracketed(text)
+                ))
+                .into()),
             },
         }
     }
 
     /// The keys a mock for this call may be registered under, most specific first.
-    fn mock_keys(&self, state: &State, resource: &Resource, arn: &str, parameters: &Value, frame: &Frame<'_>) -> Vec<String> {
+    fn mock_keys(
+        &self,
+        state: &State,
+        resource: &Resource,
+        arn: &str,
+        parameters: &Value,
+        frame: &Frame<'_>,
+    ) -> Vec<String> {
         let mut keys = Vec::new();
         let mut push = |k: String| {
             if !k.is_empty() && !keys.contains(&k) {
@@ -877,7 +1067,14 @@ impl<'a> Run<'a> {
         if let Resource::LambdaFunction { function } = resource {
             identifiers.push(function.clone());
         }
-        for field in ["FunctionName", "StateMachineArn", "QueueUrl", "TopicArn", "TableName", "EventBusName"] {
+        for field in [
+            "FunctionName",
+            "StateMachineArn",
+            "QueueUrl",
+            "TopicArn",
+            "TableName",
+            "EventBusName",
+        ] {
             if let Some(Value::String(s)) = parameters.get(field) {
                 identifiers.push(s.clone());
                 if let Some(name) = s.rsplit(':').next() {
@@ -904,7 +1101,7 @@ impl<'a> Run<'a> {
     }
 
     /// Resolves a mock to an answer; `true` when the answer is the raw integration response.
-    fn answer<'m>(&'m self, mock: &'m Mock, key: &'m str, call: &'m TaskCall) -> Pin<Box<dyn Future<Output = Result<(TaskResult, bool), Error>> + 'm>> {
+    fn answer<'m>(&'m self, mock: &'m Mock, key: &'m str, call: &'m TaskCall) -> Answer<'m> {
         Box::pin(async move {
             match &*mock.0 {
                 MockKind::Return(v) => Ok((Ok(v.clone()), false)),
@@ -931,14 +1128,24 @@ impl<'a> Run<'a> {
                         Some(m) => m,
                         None if *repeat_last && !answers.is_empty() => &answers[answers.len() - 1],
                         None => {
-                            return Err(Error::MockExhausted { key: key.to_string(), state: call.state.clone(), call: n + 1, len: answers.len() });
+                            return Err(Error::MockExhausted {
+                                key: key.to_string(),
+                                state: call.state.clone(),
+                                call: n + 1,
+                                len: answers.len(),
+                            });
                         }
                     };
                     self.answer(chosen, key, call).await
                 }
                 MockKind::When { rules, otherwise } => {
-                    let payload = call.input.get("Payload").filter(|_| Resource::parse(&call.resource).wraps_lambda_payload());
-                    let matched = rules.iter().find(|(subset, _)| contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset)));
+                    let payload = call
+                        .input
+                        .get("Payload")
+                        .filter(|_| Resource::parse(&call.resource).wraps_lambda_payload());
+                    let matched = rules.iter().find(|(subset, _)| {
+                        contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset))
+                    });
                     match matched.map(|(_, m)| m).or(otherwise.as_ref()) {
                         Some(m) => self.answer(m, key, call).await,
                         None => Err(Error::Stalled(format!(
@@ -968,7 +1175,15 @@ impl<'a> Run<'a> {
         self.answer(&mock, key, call).await
     }
 
-    async fn run_parallel(&self, state: &'a State, p: &'a Parallel, input: Value, frame: &Frame<'_>, entered_time: Millis, retry_count: u64) -> Result<Value, Fault> {
+    async fn run_parallel(
+        &self,
+        state: &'a State,
+        p: &'a Parallel,
+        input: Value,
+        frame: &Frame<'_>,
+        entered_time: Millis,
+        retry_count: u64,
+    ) -> Result<Value, Fault> {
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
         let scope = Scope::new(&input, &ctx_fn, &vars);
@@ -980,12 +1195,16 @@ impl<'a> Run<'a> {
         };
         let started = self.event(frame, "ParallelStateStarted", || None);
         let prefix = qualified(&frame.prefix, &state.name);
-        let frames: Vec<Frame<'_>> = (0..p.branches.len()).map(|_| Frame::child(frame, prefix.clone(), started, None)).collect();
+        let frames: Vec<Frame<'_>> = (0..p.branches.len())
+            .map(|_| Frame::child(frame, prefix.clone(), started, None))
+            .collect();
         let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
         let failure = run_bounded(
             p.branches.len(),
             0,
-            |i| -> Child<'_, Result<Value, Fault>> { self.run_definition(&p.branches[i], branch_input.clone(), &frames[i]) },
+            |i| -> Child<'_, Result<Value, Fault>> {
+                self.run_definition(&p.branches[i], branch_input.clone(), &frames[i])
+            },
             |i, out| match out {
                 Ok(v) => {
                     results[i] = Some(v);
@@ -998,7 +1217,9 @@ impl<'a> Run<'a> {
         if let Some(fault) = failure {
             if let Fault::Failed(e) = &fault {
                 let details = error_details(e);
-                self.event(frame, "ParallelStateFailed", || Some(("parallelStateFailedEventDetails", details)));
+                self.event(frame, "ParallelStateFailed", || {
+                    Some(("parallelStateFailedEventDetails", details))
+                });
             }
             return Err(fault);
         }
@@ -1009,7 +1230,15 @@ impl<'a> Run<'a> {
         self.select_and_finish(state, &input, result, frame, entered_time, retry_count)
     }
 
-    fn select_and_finish(&self, state: &State, input: &Value, result: Value, frame: &Frame<'_>, entered_time: Millis, retry_count: u64) -> Result<Value, Fault> {
+    fn select_and_finish(
+        &self,
+        state: &State,
+        input: &Value,
+        result: Value,
+        frame: &Frame<'_>,
+        entered_time: Millis,
+        retry_count: u64,
+    ) -> Result<Value, Fault> {
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
         let mut rng = || self.next_random();
@@ -1022,7 +1251,15 @@ impl<'a> Run<'a> {
         self.finish(state, input.clone(), selected, &scope)
     }
 
-    async fn run_map(&self, state: &'a State, m: &'a crate::asl::model::Map, input: Value, frame: &Frame<'_>, entered_time: Millis, retry_count: u64) -> Result<Value, Fault> {
+    async fn run_map(
+        &self,
+        state: &'a State,
+        m: &'a crate::asl::model::Map,
+        input: Value,
+        frame: &Frame<'_>,
+        entered_time: Millis,
+        retry_count: u64,
+    ) -> Result<Value, Fault> {
         if let Some(field) = m.unsupported.first() {
             return Err(self.fail_harness(Error::Stalled(format!(
                 "not supported yet: Map state '{}' uses '{field}' (Distributed Map readers and writers come with a later version)",
@@ -1039,7 +1276,11 @@ impl<'a> Run<'a> {
             PathField::Path(path, text) => match path.select(&scope.with_input(&effective)) {
                 Some(v) => v,
                 None => {
-                    return Err(runtime_error(format!("Invalid path '{text}' : No results for path: {}", data::bracketed(text))).into());
+                    return Err(runtime_error(format!(
+                        "Invalid path '{text}' : No results for path: {}",
+                        data::bracketed(text)
+                    ))
+                    .into());
                 }
             },
         };
@@ -1048,7 +1289,10 @@ impl<'a> Run<'a> {
                 PathField::Path(_, t) => t.as_str(),
                 _ => "$",
             };
-            return Err(runtime_error(format!("Invalid path '{text}' : The value at the path is not an array: {items}")).into());
+            return Err(runtime_error(format!(
+                "Invalid path '{text}' : The value at the path is not an array: {items}"
+            ))
+            .into());
         };
         let escope = scope.with_input(&effective);
         let max_concurrency = self.number(&m.max_concurrency, &escope, "MaxConcurrency", true)?;
@@ -1061,7 +1305,9 @@ impl<'a> Run<'a> {
             None => None,
         };
         let len = items.len();
-        self.event(frame, "MapStateStarted", || Some(("mapStateStartedEventDetails", json!({ "length": len }))));
+        self.event(frame, "MapStateStarted", || {
+            Some(("mapStateStartedEventDetails", json!({ "length": len })))
+        });
         let prefix = qualified(&frame.prefix, &state.name);
         let mut rng = || self.next_random();
         // ItemSelector sees the effective input as `$` and the item as `$$.Map.Item`.
@@ -1104,10 +1350,20 @@ impl<'a> Run<'a> {
                 let input = std::mem::take(&mut iteration_inputs[i]);
                 f.last_event.set(frame.last_event.get());
                 Box::pin(async move {
-                    self.event(f, "MapIterationStarted", || Some(("mapIterationStartedEventDetails", json!({ "name": name, "index": i }))));
+                    self.event(f, "MapIterationStarted", || {
+                        Some(("mapIterationStartedEventDetails", json!({ "name": name, "index": i })))
+                    });
                     let out = self.run_definition(&m.processor, input, f).await;
-                    let kind = if out.is_ok() { "MapIterationSucceeded" } else { "MapIterationFailed" };
-                    let key = if out.is_ok() { "mapIterationSucceededEventDetails" } else { "mapIterationFailedEventDetails" };
+                    let kind = if out.is_ok() {
+                        "MapIterationSucceeded"
+                    } else {
+                        "MapIterationFailed"
+                    };
+                    let key = if out.is_ok() {
+                        "mapIterationSucceededEventDetails"
+                    } else {
+                        "mapIterationFailedEventDetails"
+                    };
                     let last = f.last_event.get();
                     let id = self.event(f, kind, || Some((key, json!({ "name": name, "index": i }))));
                     last_iteration_event.set(id);
@@ -1149,7 +1405,9 @@ impl<'a> Run<'a> {
         if let Some(fault) = fault {
             if let Fault::Failed(e) = &fault {
                 let details = error_details(e);
-                self.event(frame, "MapStateFailed", || Some(("mapStateFailedEventDetails", details)));
+                self.event(frame, "MapStateFailed", || {
+                    Some(("mapStateFailedEventDetails", details))
+                });
             }
             return Err(fault);
         }
@@ -1168,7 +1426,13 @@ impl<'a> Run<'a> {
             Number::Value(v) => *v,
             Number::Path(path, text) => {
                 let value = path.get(scope);
-                let parsed = value.and_then(|v| if integer { v.as_i64().map(|i| i as f64) } else { v.as_f64() });
+                let parsed = value.and_then(|v| {
+                    if integer {
+                        v.as_i64().map(|i| i as f64)
+                    } else {
+                        v.as_f64()
+                    }
+                });
                 match parsed {
                     Some(v) => v,
                     None => {
@@ -1199,7 +1463,11 @@ enum Family {
     /// An activity: `Activity*` events.
     Activity { arn: String },
     /// A service integration: `Task*` events.
-    Service { resource_type: String, resource: String, pattern: Pattern },
+    Service {
+        resource_type: String,
+        resource: String,
+        pattern: Pattern,
+    },
 }
 
 impl Family {
@@ -1209,7 +1477,11 @@ impl Family {
             Resource::Activity { .. } => Family::Activity { arn: arn.to_string() },
             _ => {
                 let (resource_type, name) = resource.history_names(arn);
-                Family::Service { resource_type, resource: name, pattern: resource.pattern() }
+                Family::Service {
+                    resource_type,
+                    resource: name,
+                    pattern: resource.pattern(),
+                }
             }
         }
     }
@@ -1217,7 +1489,11 @@ impl Family {
     /// `resourceType` and `resource`, which every `Task*` event detail repeats.
     fn service_fields(&self) -> Vec<(&'static str, Value)> {
         match self {
-            Family::Service { resource_type, resource, .. } => {
+            Family::Service {
+                resource_type,
+                resource,
+                ..
+            } => {
                 vec![("resourceType", json!(resource_type)), ("resource", json!(resource))]
             }
             _ => Vec::new(),
@@ -1268,7 +1544,11 @@ fn raw_text(value: &Value) -> String {
 }
 
 fn qualified(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") }
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}/{name}")
+    }
 }
 
 fn seconds_ms(s: u64) -> Millis {
@@ -1278,7 +1558,9 @@ fn seconds_ms(s: u64) -> Millis {
 /// `States.ALL` matches everything but the terminal errors; `States.TaskFailed` matches every
 /// error except `States.Timeout` (ASL spec, "Error names").
 fn matches_error(names: &[String], error: &str) -> bool {
-    names.iter().any(|n| n == error || n == "States.ALL" || (n == "States.TaskFailed" && error != "States.Timeout"))
+    names
+        .iter()
+        .any(|n| n == error || n == "States.ALL" || (n == "States.TaskFailed" && error != "States.Timeout"))
 }
 
 /// `States.Runtime` ends the execution: no retrier or catcher handles it, not even one naming
@@ -1304,10 +1586,10 @@ fn error_details(e: &StateError) -> Value {
 
 fn prefix_cause(e: &mut StateError, state: &str, entered: u64) {
     let prefix = format!("An error occurred while executing the state '{state}' (entered at the event id #{entered}).");
-    if let Some(c) = &e.cause {
-        if !c.starts_with("An error occurred") {
-            e.cause = Some(format!("{prefix} {c}"));
-        }
+    if let Some(c) = &e.cause
+        && !c.starts_with("An error occurred")
+    {
+        e.cause = Some(format!("{prefix} {c}"));
     }
 }
 
@@ -1374,3 +1656,6 @@ fn exited_kind(kind: &StateKind) -> &'static str {
         StateKind::Map(_) => "MapStateExited",
     }
 }
+
+/// A mock's answer, resolved asynchronously; `true` when it is the raw integration response.
+type Answer<'m> = Pin<Box<dyn Future<Output = Result<(TaskResult, bool), Error>> + 'm>>;

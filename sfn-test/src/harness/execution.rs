@@ -19,7 +19,11 @@ pub struct Execution {
 
 impl Execution {
     pub(crate) fn new(outcome: Outcome, start: Millis, state_machine: String) -> Self {
-        Execution { outcome, start, state_machine }
+        Execution {
+            outcome,
+            start,
+            state_machine,
+        }
     }
 
     /// How the execution ended.
@@ -72,7 +76,12 @@ impl Execution {
     /// The input of every Task call a mock under `key` could answer (a state name, logical
     /// id, function name or ARN), in call order, retries included.
     pub fn calls(&self, key: &str) -> Vec<&Value> {
-        self.outcome.calls.iter().filter(|c| c.keys.iter().any(|k| k == key)).map(|c| &c.call.input).collect()
+        self.outcome
+            .calls
+            .iter()
+            .filter(|c| c.keys.iter().any(|k| k == key))
+            .map(|c| &c.call.input)
+            .collect()
     }
 
     /// Every Task call with its keys and result.
@@ -128,7 +137,12 @@ impl Execution {
     #[track_caller]
     pub fn assert_failed_with(&self, error: &str) -> &Self {
         let ok = matches!(&self.outcome.status, Status::Failed { error: e, .. } if e == error);
-        assert!(ok, "expected the execution of '{}' to fail with {error:?}, but it ended with {}", self.state_machine, self.describe());
+        assert!(
+            ok,
+            "expected the execution of '{}' to fail with {error:?}, but it ended with {}",
+            self.state_machine,
+            self.describe()
+        );
         self
     }
 
@@ -160,7 +174,12 @@ impl Execution {
         S: AsRef<str>,
     {
         let expected: Vec<String> = expected.into_iter().map(|s| s.as_ref().to_string()).collect();
-        pretty_assertions::assert_eq!(self.outcome.path, expected, "states entered by '{}'", self.state_machine);
+        pretty_assertions::assert_eq!(
+            self.outcome.path,
+            expected,
+            "states entered by '{}'",
+            self.state_machine
+        );
         self
     }
 
@@ -191,7 +210,11 @@ impl Execution {
     pub fn assert_output(&self, expected: impl Into<Value>) -> &Self {
         let expected = expected.into();
         let Some(actual) = self.output() else {
-            panic!("expected output {expected}, but the execution of '{}' ended with {}", self.state_machine, self.describe());
+            panic!(
+                "expected output {expected}, but the execution of '{}' ended with {}",
+                self.state_machine,
+                self.describe()
+            );
         };
         if !json_equal(actual, &expected) {
             pretty_assertions::assert_eq!(
@@ -221,4 +244,3 @@ impl Execution {
         self
     }
 }
-

@@ -183,7 +183,11 @@ impl<'m> Scenario<'m> {
                 return Err(Error::Scenario(format!(
                     "mock key {key:?} matches no Task state and no resource of state machine '{}'; Task states are: {}",
                     self.machine.name,
-                    if names.is_empty() { "(none)".to_string() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        names.join(", ")
+                    }
                 )));
             }
         }

@@ -83,9 +83,15 @@ impl StateMachine {
 
     /// Like [`from_asl_file`](StateMachine::from_asl_file), replacing `${Key}` placeholders
     /// with `substitutions` first (as `DefinitionSubstitutions` does).
-    pub fn from_asl_file_with(path: impl AsRef<Path>, substitutions: &BTreeMap<String, String>) -> Result<StateMachine> {
+    pub fn from_asl_file_with(
+        path: impl AsRef<Path>,
+        substitutions: &BTreeMap<String, String>,
+    ) -> Result<StateMachine> {
         let path = resolve(path.as_ref());
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
         let text = substitute(&text, substitutions);
         let source = Source(path.display().to_string());
         let json = asl::parse_text(&text, &source)?;
@@ -95,7 +101,14 @@ impl StateMachine {
             .and_then(|n| n.to_str())
             .map(|n| n.split('.').next().unwrap_or(n).to_string())
             .unwrap_or_else(|| "StateMachine".into());
-        Ok(StateMachine { definition, json, name, source, resources: BTreeMap::new(), spec: None })
+        Ok(StateMachine {
+            definition,
+            json,
+            name,
+            source,
+            resources: BTreeMap::new(),
+            spec: None,
+        })
     }
 
     /// Sets the state machine's name (used in ARNs and the context object).

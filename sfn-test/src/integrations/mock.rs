@@ -35,7 +35,10 @@ pub struct TaskError {
 impl TaskError {
     /// An error with a cause.
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
-        TaskError { error: error.into(), cause: Some(cause.into()) }
+        TaskError {
+            error: error.into(),
+            cause: Some(cause.into()),
+        }
     }
 }
 
@@ -64,8 +67,13 @@ pub type TaskResult = Result<Value, TaskError>;
 ///     .withf(|call| call.input["amount"] == 40)
 ///     .times(1)
 ///     .returning(|_| Ok(json!({ "status": "ok" })));
-/// let mock = Mock::handler(charge);
-/// # let _ = mock;
+/// let sm = StateMachine::from_definition(json!({
+///     "StartAt": "Charge",
+///     "States": { "Charge": { "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge", "End": true } }
+/// }))?;
+/// let run = sm.scenario().input(json!({ "amount": 40 })).mock("Charge", Mock::handler(charge)).run()?;
+/// run.assert_output(json!({ "status": "ok" }));
+/// # Ok::<(), sfn_test::Error>(())
 /// ```
 #[mockall::automock]
 #[async_trait::async_trait]
@@ -86,8 +94,14 @@ pub(crate) enum MockKind {
     Throw(TaskError),
     Hang,
     After(Duration, Mock),
-    Sequence { answers: Vec<Mock>, repeat_last: bool },
-    When { rules: Vec<(Value, Mock)>, otherwise: Option<Mock> },
+    Sequence {
+        answers: Vec<Mock>,
+        repeat_last: bool,
+    },
+    When {
+        rules: Vec<(Value, Mock)>,
+        otherwise: Option<Mock>,
+    },
     Fn(Box<MockFn>),
     Choose(Box<ChooseFn>),
     Handler(Box<dyn TaskHandler>),
@@ -102,9 +116,15 @@ impl fmt::Debug for Mock {
             MockKind::Hang => f.write_str("Mock::hang()"),
             MockKind::After(d, m) => write!(f, "Mock::after({d:?}, {m:?})"),
             MockKind::Sequence { answers, repeat_last } => {
-                write!(f, "Mock::sequence({answers:?}){}", if *repeat_last { ".repeat_last()" } else { "" })
+                write!(
+                    f,
+                    "Mock::sequence({answers:?}){}",
+                    if *repeat_last { ".repeat_last()" } else { "" }
+                )
             }
-            MockKind::When { rules, otherwise } => write!(f, "Mock::when({} rules, otherwise: {otherwise:?})", rules.len()),
+            MockKind::When { rules, otherwise } => {
+                write!(f, "Mock::when({} rules, otherwise: {otherwise:?})", rules.len())
+            }
             MockKind::Fn(_) => f.write_str("Mock::from_fn(..)"),
             MockKind::Choose(_) => f.write_str("Mock::choose(..)"),
             MockKind::Handler(_) => f.write_str("Mock::handler(..)"),
@@ -132,7 +152,10 @@ impl Mock {
 
     /// Fails the call with this error and no cause.
     pub fn throw_error(error: impl Into<String>) -> Self {
-        Mock::new(MockKind::Throw(TaskError { error: error.into(), cause: None }))
+        Mock::new(MockKind::Throw(TaskError {
+            error: error.into(),
+            cause: None,
+        }))
     }
 
     /// Never answers: the Task's `TimeoutSeconds` / `HeartbeatSeconds` fire on virtual time.
@@ -148,16 +171,20 @@ impl Mock {
     /// One answer per call, retries included; running out is an error unless
     /// [`repeat_last`](Mock::repeat_last) is set.
     pub fn sequence(answers: impl IntoIterator<Item = Mock>) -> Self {
-        Mock::new(MockKind::Sequence { answers: answers.into_iter().collect(), repeat_last: false })
+        Mock::new(MockKind::Sequence {
+            answers: answers.into_iter().collect(),
+            repeat_last: false,
+        })
     }
 
     /// For a sequence: keep answering with its last answer once it is exhausted.
     #[must_use]
     pub fn repeat_last(self) -> Self {
         match &*self.0 {
-            MockKind::Sequence { answers, .. } => {
-                Mock::new(MockKind::Sequence { answers: answers.clone(), repeat_last: true })
-            }
+            MockKind::Sequence { answers, .. } => Mock::new(MockKind::Sequence {
+                answers: answers.clone(),
+                repeat_last: true,
+            }),
             _ => self,
         }
     }
@@ -167,7 +194,10 @@ impl Mock {
     /// [`when`](Mock::when) and end with [`otherwise`](Mock::otherwise); a call no rule matches
     /// is an error.
     pub fn when(subset: impl Into<Value>, mock: Mock) -> Self {
-        Mock::new(MockKind::When { rules: vec![(subset.into(), mock)], otherwise: None })
+        Mock::new(MockKind::When {
+            rules: vec![(subset.into(), mock)],
+            otherwise: None,
+        })
     }
 
     /// Adds a rule to a [`Mock::when`] chain.
@@ -177,7 +207,10 @@ impl Mock {
             MockKind::When { rules, otherwise } => {
                 let mut rules = rules.clone();
                 rules.push((subset.into(), mock));
-                Mock::new(MockKind::When { rules, otherwise: otherwise.clone() })
+                Mock::new(MockKind::When {
+                    rules,
+                    otherwise: otherwise.clone(),
+                })
             }
             _ => self,
         }
@@ -187,7 +220,10 @@ impl Mock {
     #[must_use]
     pub fn otherwise(self, mock: Mock) -> Self {
         match &*self.0 {
-            MockKind::When { rules, .. } => Mock::new(MockKind::When { rules: rules.clone(), otherwise: Some(mock) }),
+            MockKind::When { rules, .. } => Mock::new(MockKind::When {
+                rules: rules.clone(),
+                otherwise: Some(mock),
+            }),
             _ => self,
         }
     }
@@ -218,9 +254,7 @@ impl Mock {
 /// equality.
 pub(crate) fn contains(value: &Value, subset: &Value) -> bool {
     match (value, subset) {
-        (Value::Object(v), Value::Object(s)) => {
-            s.iter().all(|(k, sv)| v.get(k).is_some_and(|vv| contains(vv, sv)))
-        }
+        (Value::Object(v), Value::Object(s)) => s.iter().all(|(k, sv)| v.get(k).is_some_and(|vv| contains(vv, sv))),
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         _ => value == subset,
     }

@@ -46,7 +46,9 @@ impl Resource {
             ["arn", _partition, "lambda", _region, _account, "function", rest] => Resource::LambdaFunction {
                 function: rest.split(':').next().unwrap_or(rest).to_string(),
             },
-            ["arn", _partition, "states", _region, _account, "activity", name] => Resource::Activity { name: (*name).to_string() },
+            ["arn", _partition, "states", _region, _account, "activity", name] => Resource::Activity {
+                name: (*name).to_string(),
+            },
             ["arn", _partition, "states", "", "", service, rest] => {
                 // `aws-sdk:s3:getObject` splits one level deeper than `lambda:invoke`.
                 let (service, rest) = if *service == "aws-sdk" {
@@ -64,7 +66,11 @@ impl Resource {
                 } else {
                     (rest, Pattern::RequestResponse)
                 };
-                Resource::Service { service, action: action.to_string(), pattern }
+                Resource::Service {
+                    service,
+                    action: action.to_string(),
+                    pattern,
+                }
             }
             _ => Resource::Other,
         }
@@ -87,7 +93,11 @@ impl Resource {
     pub fn history_names(&self, arn: &str) -> (String, String) {
         match self {
             Resource::LambdaFunction { .. } => ("lambda".into(), arn.into()),
-            Resource::Service { service, action, pattern } => {
+            Resource::Service {
+                service,
+                action,
+                pattern,
+            } => {
                 let suffix = match pattern {
                     Pattern::RequestResponse => "",
                     Pattern::Sync => ".sync",
@@ -110,23 +120,41 @@ mod tests {
     fn classifies_arns() {
         assert_eq!(
             Resource::parse("arn:aws:lambda:us-east-1:123456789012:function:Charge:live"),
-            Resource::LambdaFunction { function: "Charge".into() }
+            Resource::LambdaFunction {
+                function: "Charge".into()
+            }
         );
         assert_eq!(
             Resource::parse("arn:aws:states:::lambda:invoke"),
-            Resource::Service { service: "lambda".into(), action: "invoke".into(), pattern: Pattern::RequestResponse }
+            Resource::Service {
+                service: "lambda".into(),
+                action: "invoke".into(),
+                pattern: Pattern::RequestResponse
+            }
         );
         assert_eq!(
             Resource::parse("arn:aws:states:::sqs:sendMessage.waitForTaskToken"),
-            Resource::Service { service: "sqs".into(), action: "sendMessage".into(), pattern: Pattern::WaitForTaskToken }
+            Resource::Service {
+                service: "sqs".into(),
+                action: "sendMessage".into(),
+                pattern: Pattern::WaitForTaskToken
+            }
         );
         assert_eq!(
             Resource::parse("arn:aws:states:::states:startExecution.sync:2"),
-            Resource::Service { service: "states".into(), action: "startExecution".into(), pattern: Pattern::Sync }
+            Resource::Service {
+                service: "states".into(),
+                action: "startExecution".into(),
+                pattern: Pattern::Sync
+            }
         );
         assert_eq!(
             Resource::parse("arn:aws:states:::aws-sdk:s3:getObject"),
-            Resource::Service { service: "aws-sdk:s3".into(), action: "getObject".into(), pattern: Pattern::RequestResponse }
+            Resource::Service {
+                service: "aws-sdk:s3".into(),
+                action: "getObject".into(),
+                pattern: Pattern::RequestResponse
+            }
         );
         assert_eq!(
             Resource::parse("arn:aws:states:us-east-1:123456789012:activity:Approve"),

@@ -20,7 +20,12 @@ pub(super) enum Format {
 impl Format {
     /// The format a file's extension promises (`.json`, `.yaml`, `.yml`), else [`Format::Any`].
     pub(super) fn of(path: &Path) -> Format {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("json") => Format::Json,
             Some("yaml" | "yml") => Format::Yaml,
             _ => Format::Any,
@@ -38,7 +43,11 @@ pub(super) fn parse(text: &str, path: &Path, format: Format) -> Result<Value, Sa
         };
         // JSON is YAML: a document that merely starts with `{` may be YAML flow syntax. A
         // `.json` file is held to JSON, and its error carries the JSON parser's position.
-        let yaml = if format == Format::Any { parse_yaml(text, path).ok() } else { None };
+        let yaml = if format == Format::Any {
+            parse_yaml(text, path).ok()
+        } else {
+            None
+        };
         return match yaml {
             Some(value) => Ok(value),
             None => Err(SamError::Syntax {
@@ -134,7 +143,8 @@ fn to_json(yaml: Yaml, path: &Path, pointer: &mut String) -> Result<Value, SamEr
                         return Err(SamError::Invalid {
                             path: path.to_path_buf(),
                             pointer: pointer.clone(),
-                            message: "a mapping key is a list, mapping or tagged value; keys must be plain strings".to_owned(),
+                            message: "a mapping key is a list, mapping or tagged value; keys must be plain strings"
+                                .to_owned(),
                         });
                     }
                 };
@@ -229,7 +239,9 @@ mod tests {
     #[test]
     fn yaml_syntax_error_has_line() {
         let err = parse("a: b\nc: [\n", Path::new("t.yaml"), Format::Any).unwrap_err();
-        let SamError::Syntax { line, format, .. } = &err else { panic!("{err}") };
+        let SamError::Syntax { line, format, .. } = &err else {
+            panic!("{err}")
+        };
         assert_eq!(*format, "YAML");
         assert!(line.is_some(), "{err}");
         assert!(err.to_string().starts_with("t.yaml:"), "{err}");
@@ -238,7 +250,9 @@ mod tests {
     #[test]
     fn json_syntax_error_has_json_line() {
         let err = parse("{\n  \"a\": 1,\n  \"b\": \n}\n", Path::new("t.json"), Format::Json).unwrap_err();
-        let SamError::Syntax { line, format, .. } = &err else { panic!("{err}") };
+        let SamError::Syntax { line, format, .. } = &err else {
+            panic!("{err}")
+        };
         assert_eq!((*format, *line), ("JSON", Some(4)));
         assert!(err.to_string().starts_with("t.json:4:1: not valid JSON"), "{err}");
     }
@@ -252,6 +266,9 @@ mod tests {
     #[test]
     fn json_keeps_key_order() {
         let v = yaml("{\"b\": 1, \"a\": {\"Fn::GetAtt\": [\"F\", \"Arn\"]}}");
-        assert_eq!(v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()), Some(vec!["b".into(), "a".into()]));
+        assert_eq!(
+            v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["b".into(), "a".into()])
+        );
     }
 }

@@ -27,12 +27,14 @@ pub(super) fn read(template: &Path, relative: &str, pointer: &str) -> Result<(Pa
     let file = base.join(relative);
     match fs::read_to_string(&file) {
         Ok(text) => Ok((file, text)),
-        Err(error) if matches!(error.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => Err(SamError::FileNotFound {
-            path: template.to_path_buf(),
-            pointer: pointer.to_owned(),
-            suggestion: Path::new(relative).file_name().and_then(|name| find(&base, name)),
-            tried: file,
-        }),
+        Err(error) if matches!(error.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            Err(SamError::FileNotFound {
+                path: template.to_path_buf(),
+                pointer: pointer.to_owned(),
+                suggestion: Path::new(relative).file_name().and_then(|name| find(&base, name)),
+                tried: file,
+            })
+        }
         Err(source) => Err(SamError::Read { path: file, source }),
     }
 }
@@ -55,7 +57,9 @@ fn find(base: &Path, name: &std::ffi::OsStr) -> Option<PathBuf> {
                 let Ok(file_type) = entry.file_type() else { continue };
                 let entry_name = entry.file_name();
                 if file_type.is_dir() {
-                    let skip = entry_name.to_string_lossy().starts_with('.') || entry_name == "node_modules" || entry_name == "target";
+                    let skip = entry_name.to_string_lossy().starts_with('.')
+                        || entry_name == "node_modules"
+                        || entry_name == "target";
                     if !skip {
                         next.push(path);
                     }

@@ -7,19 +7,32 @@ use serde_json::{Map, Value};
 
 /// Merges `Globals` into the resources of `root`.
 pub(super) fn apply(root: &mut Map<String, Value>) {
-    let Some(Value::Object(globals)) = root.get("Globals").cloned() else { return };
-    let Some(Value::Object(resources)) = root.get_mut("Resources") else { return };
+    let Some(Value::Object(globals)) = root.get("Globals").cloned() else {
+        return;
+    };
+    let Some(Value::Object(resources)) = root.get_mut("Resources") else {
+        return;
+    };
     for resource in resources.values_mut() {
         let Value::Object(body) = resource else { continue };
-        let Some(section) = body.get("Type").and_then(Value::as_str).and_then(|t| t.strip_prefix("AWS::Serverless::")) else {
+        let Some(section) = body
+            .get("Type")
+            .and_then(Value::as_str)
+            .and_then(|t| t.strip_prefix("AWS::Serverless::"))
+        else {
             continue;
         };
-        let Some(Value::Object(defaults)) = globals.get(section) else { continue };
+        let Some(Value::Object(defaults)) = globals.get(section) else {
+            continue;
+        };
         let local = match body.get("Properties") {
             Some(Value::Object(p)) => p.clone(),
             _ => Map::new(),
         };
-        body.insert("Properties".to_owned(), merge(Value::Object(defaults.clone()), Value::Object(local)));
+        body.insert(
+            "Properties".to_owned(),
+            merge(Value::Object(defaults.clone()), Value::Object(local)),
+        );
     }
 }
 
@@ -47,7 +60,10 @@ fn merge(global: Value, local: Value) -> Value {
 }
 
 fn is_intrinsic(map: &Map<String, Value>) -> bool {
-    map.len() == 1 && map.keys().all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+    map.len() == 1
+        && map
+            .keys()
+            .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
 }
 
 #[cfg(test)]
@@ -78,8 +94,14 @@ mod tests {
             root["Resources"]["F"]["Properties"],
             json!({"Timeout": 10, "Layers": ["a", "b"], "Environment": {"Variables": {"A": "1", "B": "local", "C": "3"}}})
         );
-        assert_eq!(root["Resources"]["S"]["Properties"], json!({"Tracing": {"Enabled": true}, "Tags": {"Team": "x"}}));
+        assert_eq!(
+            root["Resources"]["S"]["Properties"],
+            json!({"Tracing": {"Enabled": true}, "Tags": {"Team": "x"}})
+        );
         assert_eq!(root["Resources"]["L"]["Properties"], json!({}));
-        assert_eq!(root["Resources"]["I"]["Properties"]["Environment"], json!({"Fn::If": ["C", {}, {}]}));
+        assert_eq!(
+            root["Resources"]["I"]["Properties"]["Environment"],
+            json!({"Fn::If": ["C", {}, {}]})
+        );
     }
 }

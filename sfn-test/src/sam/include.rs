@@ -41,7 +41,10 @@ pub(super) fn expand_sections(root: &mut Map<String, Value>, template: &Path) ->
                 let Value::Object(body) = resource else { continue };
                 if body.len() == 1 && body.contains_key("Fn::Transform") {
                     let mut expanded = Map::new();
-                    expanded.insert("Fn::Transform".to_owned(), body.remove("Fn::Transform").unwrap_or(Value::Null));
+                    expanded.insert(
+                        "Fn::Transform".to_owned(),
+                        body.remove("Fn::Transform").unwrap_or(Value::Null),
+                    );
                     expand_mapping(&mut expanded, template, &here, 0)?;
                     *body = expanded;
                 }
@@ -53,19 +56,31 @@ pub(super) fn expand_sections(root: &mut Map<String, Value>, template: &Path) ->
 
 /// Replaces a `Fn::Transform: {Name: AWS::Include, ...}` key of `map` by the included mapping's keys.
 fn expand_mapping(map: &mut Map<String, Value>, template: &Path, pointer: &str, depth: usize) -> Result<(), SamError> {
-    let Some(transform) = map.get("Fn::Transform") else { return Ok(()) };
+    let Some(transform) = map.get("Fn::Transform") else {
+        return Ok(());
+    };
     if transform.get("Name").and_then(Value::as_str) != Some("AWS::Include") {
         return Ok(());
     }
     let here = format!("{pointer}/Fn::Transform/Parameters/Location");
     if depth >= MAX_INCLUDE_DEPTH {
-        return Err(SamError::TooDeep { path: template.to_path_buf(), pointer: here, limit: MAX_INCLUDE_DEPTH });
+        return Err(SamError::TooDeep {
+            path: template.to_path_buf(),
+            pointer: here,
+            limit: MAX_INCLUDE_DEPTH,
+        });
     }
-    let Some(location) = transform.get("Parameters").and_then(|p| p.get("Location")).and_then(Value::as_str) else {
+    let Some(location) = transform
+        .get("Parameters")
+        .and_then(|p| p.get("Location"))
+        .and_then(Value::as_str)
+    else {
         return Err(SamError::Invalid {
             path: template.to_path_buf(),
             pointer: format!("{pointer}/Fn::Transform"),
-            message: "AWS::Include here needs Parameters: {Location: <file relative to the template>} as a plain string".to_owned(),
+            message:
+                "AWS::Include here needs Parameters: {Location: <file relative to the template>} as a plain string"
+                    .to_owned(),
         });
     };
     let Value::Object(mut included) = load(template, location, &here)? else {

@@ -44,7 +44,9 @@ impl<'t> Evaluator<'t> {
         if let Some(Value::Object(declared)) = root.get("Resources") {
             for (id, body) in declared {
                 let Some(body) = body.as_object() else { continue };
-                let Some(resource_type) = body.get("Type").and_then(Value::as_str) else { continue };
+                let Some(resource_type) = body.get("Type").and_then(Value::as_str) else {
+                    continue;
+                };
                 resources.push(Resource {
                     id: id.clone(),
                     resource_type: resource_type.to_owned(),
@@ -64,7 +66,14 @@ impl<'t> Evaluator<'t> {
                 resources.push(r);
             }
         }
-        Evaluator { path, root, overrides, env, resources, index }
+        Evaluator {
+            path,
+            root,
+            overrides,
+            env,
+            resources,
+            index,
+        }
     }
 
     /// Resources in template order (SAM-generated ones after the declared ones).
@@ -83,11 +92,11 @@ impl<'t> Evaluator<'t> {
         }
         match value {
             Value::Object(map) => {
-                if let Some((key, arg)) = single(map) {
-                    if key == "Ref" || key.starts_with("Fn::") {
-                        let here = format!("{pointer}/{}", escape(key));
-                        return self.function(key, arg, &here, depth + 1);
-                    }
+                if let Some((key, arg)) = single(map)
+                    && (key == "Ref" || key.starts_with("Fn::"))
+                {
+                    let here = format!("{pointer}/{}", escape(key));
+                    return self.function(key, arg, &here, depth + 1);
                 }
                 if let Some(transform) = map.get("Fn::Transform") {
                     // An include next to other keys merges its mapping into them.
@@ -95,7 +104,11 @@ impl<'t> Evaluator<'t> {
                     let included = self.function("Fn::Transform", transform, &here, depth + 1)?;
                     let mut merged = match included {
                         Some(Value::Object(m)) => m,
-                        Some(_) => return Err(self.intrinsic(&here, "Fn::Transform next to other keys must produce a mapping")),
+                        Some(_) => {
+                            return Err(
+                                self.intrinsic(&here, "Fn::Transform next to other keys must produce a mapping")
+                            );
+                        }
                         None => Map::new(),
                     };
                     for (k, v) in map {
@@ -130,7 +143,9 @@ impl<'t> Evaluator<'t> {
     /// Evaluates a value that must be a string (numbers and booleans are written out).
     pub(super) fn string(&self, value: &Value, pointer: &str, depth: usize) -> Result<String, SamError> {
         match self.eval(value, pointer, depth)? {
-            Some(v) => scalar(&v).ok_or_else(|| self.intrinsic(pointer, format!("expected a string here, found {}", kind(&v)))),
+            Some(v) => {
+                scalar(&v).ok_or_else(|| self.intrinsic(pointer, format!("expected a string here, found {}", kind(&v))))
+            }
             None => Err(self.intrinsic(pointer, "expected a string here, found AWS::NoValue")),
         }
     }
@@ -143,12 +158,21 @@ impl<'t> Evaluator<'t> {
         }
     }
 
-    fn args<'v>(&self, function: &str, arg: &'v Value, pointer: &str, counts: &[usize]) -> Result<&'v [Value], SamError> {
+    fn args<'v>(
+        &self,
+        function: &str,
+        arg: &'v Value,
+        pointer: &str,
+        counts: &[usize],
+    ) -> Result<&'v [Value], SamError> {
         match arg {
             Value::Array(items) if counts.contains(&items.len()) => Ok(items),
             _ => {
                 let counts = counts.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or ");
-                Err(self.intrinsic(pointer, format!("{function} takes a list of {counts} arguments, found {}", describe(arg))))
+                Err(self.intrinsic(
+                    pointer,
+                    format!("{function} takes a list of {counts} arguments, found {}", describe(arg)),
+                ))
             }
         }
     }
@@ -157,66 +181,109 @@ impl<'t> Evaluator<'t> {
         match name {
             "Ref" => match arg {
                 Value::String(target) => self.reference(target, pointer, depth),
-                _ => Err(self.intrinsic(pointer, format!("Ref takes the name of a parameter or resource, found {}", describe(arg)))),
+                _ => Err(self.intrinsic(
+                    pointer,
+                    format!("Ref takes the name of a parameter or resource, found {}", describe(arg)),
+                )),
             },
             "Fn::GetAtt" => {
                 let (id, attr) = match arg {
                     Value::String(s) => match s.split_once('.') {
                         Some((id, attr)) => (id.to_owned(), attr.to_owned()),
-                        None => return Err(self.intrinsic(pointer, format!("Fn::GetAtt takes \"LogicalId.Attribute\", found {s:?}"))),
+                        None => {
+                            return Err(self.intrinsic(
+                                pointer,
+                                format!("Fn::GetAtt takes \"LogicalId.Attribute\", found {s:?}"),
+                            ));
+                        }
                     },
                     Value::Array(items) if items.len() == 2 => {
-                        let id = match items.first() {
-                            Some(Value::String(id)) => id.clone(),
-                            _ => return Err(self.intrinsic(pointer, "Fn::GetAtt takes [LogicalId, Attribute]; the logical id must be a plain string")),
-                        };
+                        let id =
+                            match items.first() {
+                                Some(Value::String(id)) => id.clone(),
+                                _ => return Err(self.intrinsic(
+                                    pointer,
+                                    "Fn::GetAtt takes [LogicalId, Attribute]; the logical id must be a plain string",
+                                )),
+                            };
                         let attr = match items.get(1) {
                             Some(attr) => self.string(attr, &format!("{pointer}/1"), depth + 1)?,
                             None => String::new(),
                         };
                         (id, attr)
                     }
-                    _ => return Err(self.intrinsic(pointer, format!("Fn::GetAtt takes \"LogicalId.Attribute\" or [LogicalId, Attribute], found {}", describe(arg)))),
+                    _ => {
+                        return Err(self.intrinsic(
+                            pointer,
+                            format!(
+                                "Fn::GetAtt takes \"LogicalId.Attribute\" or [LogicalId, Attribute], found {}",
+                                describe(arg)
+                            ),
+                        ));
+                    }
                 };
                 self.get_att(&id, &attr, pointer, depth).map(|s| Some(Value::String(s)))
             }
             "Fn::Sub" => self.sub(arg, pointer, depth).map(|s| Some(Value::String(s))),
             "Fn::Join" => {
                 let args = self.args(name, arg, pointer, &[2])?;
-                let (Some(delimiter), Some(items)) = (args.first(), args.get(1)) else { return Ok(None) };
+                let (Some(delimiter), Some(items)) = (args.first(), args.get(1)) else {
+                    return Ok(None);
+                };
                 let delimiter = self.string(delimiter, &format!("{pointer}/0"), depth + 1)?;
                 let items = self.list(items, &format!("{pointer}/1"), depth + 1)?;
                 let mut parts = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     let here = format!("{pointer}/1/{i}");
-                    parts.push(scalar(item).ok_or_else(|| self.intrinsic(&here, format!("Fn::Join joins strings, found {}", kind(item))))?);
+                    parts.push(scalar(item).ok_or_else(|| {
+                        self.intrinsic(&here, format!("Fn::Join joins strings, found {}", kind(item)))
+                    })?);
                 }
                 Ok(Some(Value::String(parts.join(&delimiter))))
             }
             "Fn::Select" => {
                 let args = self.args(name, arg, pointer, &[2])?;
-                let (Some(index), Some(items)) = (args.first(), args.get(1)) else { return Ok(None) };
+                let (Some(index), Some(items)) = (args.first(), args.get(1)) else {
+                    return Ok(None);
+                };
                 let index = self.string(index, &format!("{pointer}/0"), depth + 1)?;
                 let items = self.list(items, &format!("{pointer}/1"), depth + 1)?;
-                let position = index.trim().parse::<usize>().map_err(|_| self.intrinsic(pointer, format!("Fn::Select index must be a non-negative integer, found {index:?}")))?;
+                let position = index.trim().parse::<usize>().map_err(|_| {
+                    self.intrinsic(
+                        pointer,
+                        format!("Fn::Select index must be a non-negative integer, found {index:?}"),
+                    )
+                })?;
                 match items.into_iter().nth(position) {
                     Some(v) => Ok(Some(v)),
-                    None => Err(self.intrinsic(pointer, format!("Fn::Select index {position} is out of range of the list"))),
+                    None => Err(self.intrinsic(
+                        pointer,
+                        format!("Fn::Select index {position} is out of range of the list"),
+                    )),
                 }
             }
             "Fn::Split" => {
                 let args = self.args(name, arg, pointer, &[2])?;
-                let (Some(delimiter), Some(source)) = (args.first(), args.get(1)) else { return Ok(None) };
+                let (Some(delimiter), Some(source)) = (args.first(), args.get(1)) else {
+                    return Ok(None);
+                };
                 let delimiter = self.string(delimiter, &format!("{pointer}/0"), depth + 1)?;
                 let source = self.string(source, &format!("{pointer}/1"), depth + 1)?;
                 if delimiter.is_empty() {
                     return Err(self.intrinsic(pointer, "Fn::Split needs a non-empty delimiter"));
                 }
-                Ok(Some(Value::Array(source.split(delimiter.as_str()).map(|s| Value::String(s.to_owned())).collect())))
+                Ok(Some(Value::Array(
+                    source
+                        .split(delimiter.as_str())
+                        .map(|s| Value::String(s.to_owned()))
+                        .collect(),
+                )))
             }
             "Fn::If" => {
                 let args = self.args(name, arg, pointer, &[3])?;
-                let (Some(condition), Some(yes), Some(no)) = (args.first(), args.get(1), args.get(2)) else { return Ok(None) };
+                let (Some(condition), Some(yes), Some(no)) = (args.first(), args.get(1), args.get(2)) else {
+                    return Ok(None);
+                };
                 let Value::String(condition) = condition else {
                     return Err(self.intrinsic(pointer, "Fn::If takes [ConditionName, ValueIfTrue, ValueIfFalse]; the condition must be a name from Conditions"));
                 };
@@ -229,7 +296,8 @@ impl<'t> Evaluator<'t> {
             "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" => {
                 let mut map = Map::new();
                 map.insert(name.to_owned(), arg.clone());
-                self.condition_expr(&Value::Object(map), pointer, depth).map(|b| Some(Value::Bool(b)))
+                self.condition_expr(&Value::Object(map), pointer, depth)
+                    .map(|b| Some(Value::Bool(b)))
             }
             "Fn::FindInMap" => self.find_in_map(arg, pointer, depth).map(Some),
             "Fn::Base64" => {
@@ -238,14 +306,27 @@ impl<'t> Evaluator<'t> {
             }
             "Fn::GetAZs" => {
                 let region = self.string(arg, pointer, depth + 1)?;
-                let region = if region.is_empty() { self.env.region.clone() } else { region };
-                Ok(Some(Value::Array(["a", "b", "c"].iter().map(|z| Value::String(format!("{region}{z}"))).collect())))
+                let region = if region.is_empty() {
+                    self.env.region.clone()
+                } else {
+                    region
+                };
+                Ok(Some(Value::Array(
+                    ["a", "b", "c"]
+                        .iter()
+                        .map(|z| Value::String(format!("{region}{z}")))
+                        .collect(),
+                )))
             }
             "Fn::ImportValue" => {
                 let export = self.string(arg, pointer, depth + 1)?;
                 match self.overrides.imports.get(&export) {
                     Some(v) => Ok(Some(Value::String(v.clone()))),
-                    None => Err(SamError::MissingImport { path: self.path.to_path_buf(), pointer: pointer.to_owned(), export }),
+                    None => Err(SamError::MissingImport {
+                        path: self.path.to_path_buf(),
+                        pointer: pointer.to_owned(),
+                        export,
+                    }),
                 }
             }
             "Fn::Transform" => {
@@ -264,7 +345,11 @@ impl<'t> Evaluator<'t> {
                 }
                 match self.overrides.transforms.get(&macro_name) {
                     Some(output) => self.eval(output, pointer, depth + 1),
-                    None => Err(SamError::MissingTransform { path: self.path.to_path_buf(), pointer: pointer.to_owned(), name: macro_name }),
+                    None => Err(SamError::MissingTransform {
+                        path: self.path.to_path_buf(),
+                        pointer: pointer.to_owned(),
+                        name: macro_name,
+                    }),
                 }
             }
             "Fn::Cidr" => {
@@ -273,11 +358,19 @@ impl<'t> Evaluator<'t> {
                 for (i, a) in args.iter().enumerate() {
                     strings.push(self.string(a, &format!("{pointer}/{i}"), depth + 1)?);
                 }
-                cidr(&strings).map(|blocks| Some(Value::Array(blocks.into_iter().map(Value::String).collect()))).map_err(|m| self.intrinsic(pointer, m))
+                cidr(&strings)
+                    .map(|blocks| Some(Value::Array(blocks.into_iter().map(Value::String).collect())))
+                    .map_err(|m| self.intrinsic(pointer, m))
             }
             "Fn::Length" => match self.eval(arg, pointer, depth + 1)? {
                 Some(Value::Array(items)) => Ok(Some(Value::from(items.len()))),
-                other => Err(self.intrinsic(pointer, format!("Fn::Length takes a list, found {}", other.as_ref().map_or("AWS::NoValue", kind)))),
+                other => Err(self.intrinsic(
+                    pointer,
+                    format!(
+                        "Fn::Length takes a list, found {}",
+                        other.as_ref().map_or("AWS::NoValue", kind)
+                    ),
+                )),
             },
             "Fn::ToJsonString" => {
                 let value = self.eval(arg, pointer, depth + 1)?.unwrap_or(Value::Null);
@@ -309,17 +402,34 @@ impl<'t> Evaluator<'t> {
         }
         let resource = self.existing(target, "Ref", pointer, depth)?;
         let name = self.resource_name(resource, depth + 1)?;
-        Ok(Some(Value::String(resources::reference(&resource.resource_type, &resource.id, &name, &self.env))))
+        Ok(Some(Value::String(resources::reference(
+            &resource.resource_type,
+            &resource.id,
+            &name,
+            &self.env,
+        ))))
     }
 
     fn get_att(&self, id: &str, attr: &str, pointer: &str, depth: usize) -> Result<String, SamError> {
         let resource = self.existing(id, "Fn::GetAtt", pointer, depth)?;
         let name = self.resource_name(resource, depth + 1)?;
-        Ok(resources::attribute(&resource.resource_type, &resource.id, &name, attr, &self.env))
+        Ok(resources::attribute(
+            &resource.resource_type,
+            &resource.id,
+            &name,
+            attr,
+            &self.env,
+        ))
     }
 
     /// A resource that exists with the current parameters, or the error a reference to it gets.
-    fn existing(&self, id: &str, function: &'static str, pointer: &str, depth: usize) -> Result<&Resource<'t>, SamError> {
+    fn existing(
+        &self,
+        id: &str,
+        function: &'static str,
+        pointer: &str,
+        depth: usize,
+    ) -> Result<&Resource<'t>, SamError> {
         let Some(resource) = self.resource(id) else {
             return Err(self.unknown(function, id, pointer, "which is not a parameter, pseudo parameter or resource of the template; declare it under Parameters or Resources, or fix the name".to_owned()));
         };
@@ -334,7 +444,11 @@ impl<'t> Evaluator<'t> {
     pub(super) fn exists(&self, resource: &Resource<'_>, depth: usize) -> Result<bool, SamError> {
         match &resource.condition {
             None => Ok(true),
-            Some(name) => self.condition(name, &format!("/Resources/{}/Condition", escape(&resource.id)), depth + 1),
+            Some(name) => self.condition(
+                name,
+                &format!("/Resources/{}/Condition", escape(&resource.id)),
+                depth + 1,
+            ),
         }
     }
 
@@ -345,7 +459,9 @@ impl<'t> Evaluator<'t> {
                 if let Some(value) = properties.get(*property) {
                     let pointer = format!("/Resources/{}/Properties/{property}", escape(&resource.id));
                     if let Some(v) = self.eval(value, &pointer, depth + 1)? {
-                        return scalar(&v).ok_or_else(|| self.intrinsic(&pointer, format!("a name must be a string, found {}", kind(&v))));
+                        return scalar(&v).ok_or_else(|| {
+                            self.intrinsic(&pointer, format!("a name must be a string, found {}", kind(&v)))
+                        });
                     }
                 }
             }
@@ -355,7 +471,9 @@ impl<'t> Evaluator<'t> {
 
     /// The value of a template parameter, or `None` when `name` is not a parameter.
     fn parameter(&self, name: &str, pointer: &str) -> Result<Option<Value>, SamError> {
-        let Some(declaration) = self.root.get("Parameters").and_then(|p| p.get(name)) else { return Ok(None) };
+        let Some(declaration) = self.root.get("Parameters").and_then(|p| p.get(name)) else {
+            return Ok(None);
+        };
         let parameter_type = declaration.get("Type").and_then(Value::as_str).unwrap_or("String");
         let value = match self.overrides.parameters.get(name) {
             Some(v) => Value::String(v.clone()),
@@ -364,12 +482,23 @@ impl<'t> Evaluator<'t> {
             }
             None => match declaration.get("Default") {
                 Some(default) => default.clone(),
-                None => return Err(SamError::MissingParameter { path: self.path.to_path_buf(), pointer: pointer.to_owned(), name: name.to_owned() }),
+                None => {
+                    return Err(SamError::MissingParameter {
+                        path: self.path.to_path_buf(),
+                        pointer: pointer.to_owned(),
+                        name: name.to_owned(),
+                    });
+                }
             },
         };
         let is_list = parameter_type == "CommaDelimitedList" || parameter_type.starts_with("List<");
         Ok(Some(match value {
-            Value::Array(items) => Value::Array(items.iter().map(|v| Value::String(scalar(v).unwrap_or_default())).collect()),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| Value::String(scalar(v).unwrap_or_default()))
+                    .collect(),
+            ),
             other => {
                 let text = scalar(&other).unwrap_or_default();
                 if is_list {
@@ -388,7 +517,12 @@ impl<'t> Evaluator<'t> {
             return Err(self.too_deep(pointer));
         }
         let Some(expr) = self.root.get("Conditions").and_then(|c| c.get(name)) else {
-            return Err(self.unknown("Condition", name, pointer, "which is not declared under Conditions".to_owned()));
+            return Err(self.unknown(
+                "Condition",
+                name,
+                pointer,
+                "which is not declared under Conditions".to_owned(),
+            ));
         };
         self.condition_expr(expr, &format!("/Conditions/{}", escape(name)), depth + 1)
     }
@@ -440,8 +574,16 @@ impl<'t> Evaluator<'t> {
     fn truth(&self, expr: &Value, pointer: &str, depth: usize) -> Result<bool, SamError> {
         match self.eval(expr, pointer, depth + 1)? {
             Some(Value::Bool(b)) => Ok(b),
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => Ok(s.eq_ignore_ascii_case("true")),
-            other => Err(self.intrinsic(pointer, format!("a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition, found {}", other.as_ref().map_or("AWS::NoValue", kind)))),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+                Ok(s.eq_ignore_ascii_case("true"))
+            }
+            other => Err(self.intrinsic(
+                pointer,
+                format!(
+                    "a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition, found {}",
+                    other.as_ref().map_or("AWS::NoValue", kind)
+                ),
+            )),
         }
     }
 
@@ -452,12 +594,26 @@ impl<'t> Evaluator<'t> {
             keys.push(self.string(a, &format!("{pointer}/{i}"), depth + 1)?);
         }
         let default = args.get(3).and_then(|d| d.get("DefaultValue"));
-        let [map, top, second] = keys.as_slice() else { return Err(self.intrinsic(pointer, "Fn::FindInMap takes [MapName, TopLevelKey, SecondLevelKey]")) };
-        let found = self.root.get("Mappings").and_then(|m| m.get(map.as_str())).and_then(|m| m.get(top.as_str())).and_then(|m| m.get(second.as_str()));
+        let [map, top, second] = keys.as_slice() else {
+            return Err(self.intrinsic(pointer, "Fn::FindInMap takes [MapName, TopLevelKey, SecondLevelKey]"));
+        };
+        let found = self
+            .root
+            .get("Mappings")
+            .and_then(|m| m.get(map.as_str()))
+            .and_then(|m| m.get(top.as_str()))
+            .and_then(|m| m.get(second.as_str()));
         match (found, default) {
             (Some(v), _) => Ok(v.clone()),
-            (None, Some(d)) => Ok(self.eval(d, &format!("{pointer}/3/DefaultValue"), depth + 1)?.unwrap_or(Value::Null)),
-            (None, None) => Err(self.unknown("Fn::FindInMap", &format!("{map}/{top}/{second}"), pointer, "which is not in the Mappings section; add it or give a DefaultValue".to_owned())),
+            (None, Some(d)) => Ok(self
+                .eval(d, &format!("{pointer}/3/DefaultValue"), depth + 1)?
+                .unwrap_or(Value::Null)),
+            (None, None) => Err(self.unknown(
+                "Fn::FindInMap",
+                &format!("{map}/{top}/{second}"),
+                pointer,
+                "which is not in the Mappings section; add it or give a DefaultValue".to_owned(),
+            )),
         }
     }
 
@@ -475,7 +631,15 @@ impl<'t> Evaluator<'t> {
                 };
                 (text, variables)
             }
-            _ => return Err(self.intrinsic(pointer, format!("Fn::Sub takes a string, or [string, {{Name: value, ...}}], found {}", describe(arg)))),
+            _ => {
+                return Err(self.intrinsic(
+                    pointer,
+                    format!(
+                        "Fn::Sub takes a string, or [string, {{Name: value, ...}}], found {}",
+                        describe(arg)
+                    ),
+                ));
+            }
         };
         let mut out = String::with_capacity(text.len());
         let mut rest = text.as_str();
@@ -499,7 +663,12 @@ impl<'t> Evaluator<'t> {
                 None => match name.split_once('.') {
                     Some((id, attr)) if !name.starts_with("AWS::") => self.get_att(id, attr, pointer, depth + 1)?,
                     _ => match self.reference(name, pointer, depth + 1)? {
-                        Some(v) => scalar(&v).ok_or_else(|| self.intrinsic(pointer, format!("Fn::Sub variable ${{{name}}} is {}, not a string", kind(&v))))?,
+                        Some(v) => scalar(&v).ok_or_else(|| {
+                            self.intrinsic(
+                                pointer,
+                                format!("Fn::Sub variable ${{{name}}} is {}, not a string", kind(&v)),
+                            )
+                        })?,
                         None => String::new(),
                     },
                 },
@@ -524,7 +693,9 @@ impl<'t> Evaluator<'t> {
             if !matches!(self.exists(resource, 0), Ok(true)) {
                 continue;
             }
-            let Ok(name) = self.resource_name(resource, 0) else { continue };
+            let Ok(name) = self.resource_name(resource, 0) else {
+                continue;
+            };
             for identifier in resources::identifiers(&resource.resource_type, &resource.id, &name, &self.env) {
                 out.entry(identifier).or_insert_with(|| resource.id.clone());
             }
@@ -533,15 +704,29 @@ impl<'t> Evaluator<'t> {
     }
 
     pub(super) fn intrinsic(&self, pointer: &str, message: impl Into<String>) -> SamError {
-        SamError::Intrinsic { path: self.path.to_path_buf(), pointer: pointer.to_owned(), message: message.into() }
+        SamError::Intrinsic {
+            path: self.path.to_path_buf(),
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        }
     }
 
     fn unknown(&self, function: &'static str, name: &str, pointer: &str, reason: String) -> SamError {
-        SamError::UnknownReference { path: self.path.to_path_buf(), pointer: pointer.to_owned(), function, name: name.to_owned(), reason }
+        SamError::UnknownReference {
+            path: self.path.to_path_buf(),
+            pointer: pointer.to_owned(),
+            function,
+            name: name.to_owned(),
+            reason,
+        }
     }
 
     fn too_deep(&self, pointer: &str) -> SamError {
-        SamError::TooDeep { path: self.path.to_path_buf(), pointer: pointer.to_owned(), limit: MAX_DEPTH }
+        SamError::TooDeep {
+            path: self.path.to_path_buf(),
+            pointer: pointer.to_owned(),
+            limit: MAX_DEPTH,
+        }
     }
 }
 
@@ -560,7 +745,9 @@ fn environment(overrides: &Overrides) -> Environment {
     let account = get("AWS::AccountId").unwrap_or_else(|| "123456789012".to_owned());
     let stack_name = get("AWS::StackName").unwrap_or_else(|| "sfn-test-stack".to_owned());
     let stack_id = get("AWS::StackId").unwrap_or_else(|| {
-        format!("arn:{partition}:cloudformation:{region}:{account}:stack/{stack_name}/00000000-0000-0000-0000-000000000000")
+        format!(
+            "arn:{partition}:cloudformation:{region}:{account}:stack/{stack_name}/00000000-0000-0000-0000-000000000000"
+        )
     });
     Environment {
         url_suffix: get("AWS::URLSuffix").unwrap_or_else(|| suffix.to_owned()),
@@ -577,7 +764,12 @@ fn environment(overrides: &Overrides) -> Environment {
 fn implicit_resources<'t>(declared: &[Resource<'t>]) -> Vec<Resource<'t>> {
     let mut out = Vec::new();
     let mut add = |id: String, resource_type: &str, condition: &Option<String>| {
-        out.push(Resource { id, resource_type: resource_type.to_owned(), properties: None, condition: condition.clone() });
+        out.push(Resource {
+            id,
+            resource_type: resource_type.to_owned(),
+            properties: None,
+            condition: condition.clone(),
+        });
     };
     for r in declared {
         let is_state_machine = r.resource_type == "AWS::Serverless::StateMachine";
@@ -588,7 +780,9 @@ fn implicit_resources<'t>(declared: &[Resource<'t>]) -> Vec<Resource<'t>> {
         if properties.is_none_or(|p| !p.contains_key("Role")) {
             add(format!("{}Role", r.id), "AWS::IAM::Role", &r.condition);
         }
-        let Some(Value::Object(events)) = properties.and_then(|p| p.get("Events")) else { continue };
+        let Some(Value::Object(events)) = properties.and_then(|p| p.get("Events")) else {
+            continue;
+        };
         for (event, body) in events {
             let event_properties = body.get("Properties");
             match body.get("Type").and_then(Value::as_str) {
@@ -616,7 +810,11 @@ fn implicit_resources<'t>(declared: &[Resource<'t>]) -> Vec<Resource<'t>> {
 }
 
 fn single(map: &Map<String, Value>) -> Option<(&str, &Value)> {
-    if map.len() == 1 { map.iter().next().map(|(k, v)| (k.as_str(), v)) } else { None }
+    if map.len() == 1 {
+        map.iter().next().map(|(k, v)| (k.as_str(), v))
+    } else {
+        None
+    }
 }
 
 /// A scalar written as a string, as CloudFormation does where a string is needed.
@@ -639,7 +837,11 @@ fn normalize(value: &Value) -> Value {
 }
 
 fn split_list(text: &str) -> Vec<String> {
-    if text.is_empty() { Vec::new() } else { text.split(',').map(|s| s.trim().to_owned()).collect() }
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split(',').map(|s| s.trim().to_owned()).collect()
+    }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -667,7 +869,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -682,19 +888,41 @@ fn base64(bytes: &[u8]) -> String {
 
 /// `Fn::Cidr` for IPv4: `count` blocks of `2^bits` addresses carved from `block` in order.
 fn cidr(args: &[String]) -> Result<Vec<String>, String> {
-    let [block, count, bits] = args else { return Err("Fn::Cidr takes [ipBlock, count, cidrBits]".to_owned()) };
-    let (address, prefix) = block.split_once('/').ok_or_else(|| format!("Fn::Cidr ipBlock {block:?} is not of the form a.b.c.d/n"))?;
-    let octets: Vec<u8> = address.split('.').map(str::parse).collect::<Result<_, _>>().map_err(|_| format!("Fn::Cidr supports IPv4 blocks only, found {block:?}"))?;
-    let [a, b, c, d] = octets.as_slice() else { return Err(format!("Fn::Cidr supports IPv4 blocks only, found {block:?}")) };
-    let prefix: u32 = prefix.parse().map_err(|_| format!("Fn::Cidr prefix of {block:?} is not a number"))?;
-    let count: u32 = count.parse().map_err(|_| format!("Fn::Cidr count {count:?} is not a number"))?;
-    let bits: u32 = bits.parse().map_err(|_| format!("Fn::Cidr cidrBits {bits:?} is not a number"))?;
+    let [block, count, bits] = args else {
+        return Err("Fn::Cidr takes [ipBlock, count, cidrBits]".to_owned());
+    };
+    let (address, prefix) = block
+        .split_once('/')
+        .ok_or_else(|| format!("Fn::Cidr ipBlock {block:?} is not of the form a.b.c.d/n"))?;
+    let octets: Vec<u8> = address
+        .split('.')
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("Fn::Cidr supports IPv4 blocks only, found {block:?}"))?;
+    let [a, b, c, d] = octets.as_slice() else {
+        return Err(format!("Fn::Cidr supports IPv4 blocks only, found {block:?}"));
+    };
+    let prefix: u32 = prefix
+        .parse()
+        .map_err(|_| format!("Fn::Cidr prefix of {block:?} is not a number"))?;
+    let count: u32 = count
+        .parse()
+        .map_err(|_| format!("Fn::Cidr count {count:?} is not a number"))?;
+    let bits: u32 = bits
+        .parse()
+        .map_err(|_| format!("Fn::Cidr cidrBits {bits:?} is not a number"))?;
     if prefix > 32 || bits > 32 || 32 - bits < prefix || !(1..=256).contains(&count) {
-        return Err(format!("Fn::Cidr cannot carve {count} /{} blocks out of {block}", 32 - bits.min(32)));
+        return Err(format!(
+            "Fn::Cidr cannot carve {count} /{} blocks out of {block}",
+            32 - bits.min(32)
+        ));
     }
     let available = 1u64 << (32 - bits - prefix);
     if u64::from(count) > available {
-        return Err(format!("Fn::Cidr: {block} holds only {available} /{} blocks, {count} asked", 32 - bits));
+        return Err(format!(
+            "Fn::Cidr: {block} holds only {available} /{} blocks, {count} asked",
+            32 - bits
+        ));
     }
     let base = u32::from_be_bytes([*a, *b, *c, *d]) & if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
     let step = 1u64 << bits;
@@ -720,7 +948,9 @@ mod tests {
 
     fn eval(template: Value, expr: Value) -> Result<Option<Value>, SamError> {
         let mut out = None;
-        with(template, &Overrides::default(), |ev| out = Some(ev.eval(&expr, "/x", 0)));
+        with(template, &Overrides::default(), |ev| {
+            out = Some(ev.eval(&expr, "/x", 0))
+        });
         out.unwrap_or(Ok(None))
     }
 
@@ -760,9 +990,18 @@ mod tests {
         assert_eq!(ok(t.clone(), json!({"Ref": "AWS::Region"})), json!("us-east-1"));
         assert_eq!(ok(t.clone(), json!({"Ref": "Fn"})), json!("sfn-test-stack-fn"));
         assert_eq!(ok(t.clone(), json!({"Ref": "Table"})), json!("dev"));
-        assert_eq!(ok(t.clone(), json!({"Ref": "Queue"})), json!("https://sqs.us-east-1.amazonaws.com/123456789012/Queue"));
+        assert_eq!(
+            ok(t.clone(), json!({"Ref": "Queue"})),
+            json!("https://sqs.us-east-1.amazonaws.com/123456789012/Queue")
+        );
         assert_eq!(ok(t.clone(), json!({"Ref": "FnRole"})), json!("FnRole"));
-        assert_eq!(ok(t, json!({"a": {"Ref": "AWS::NoValue"}, "b": [1, {"Ref": "AWS::NoValue"}]})), json!({"b": [1]}));
+        assert_eq!(
+            ok(
+                t,
+                json!({"a": {"Ref": "AWS::NoValue"}, "b": [1, {"Ref": "AWS::NoValue"}]})
+            ),
+            json!({"b": [1]})
+        );
     }
 
     #[test]
@@ -772,8 +1011,13 @@ mod tests {
         assert_eq!(ok(t.clone(), json!({"Fn::GetAtt": "Fn.Arn"})), arn);
         assert_eq!(ok(t.clone(), json!({"Fn::GetAtt": ["Fn", {"Fn::Sub": "Arn"}]})), arn);
         assert_eq!(
-            ok(t, json!({"Fn::Sub": "${Fn.Arn}|${Stage}|${AWS::AccountId}|${!Literal}|${ Stage }|${unclosed"})),
-            json!("arn:aws:lambda:us-east-1:123456789012:function:sfn-test-stack-fn|dev|123456789012|${Literal}|dev|${unclosed")
+            ok(
+                t,
+                json!({"Fn::Sub": "${Fn.Arn}|${Stage}|${AWS::AccountId}|${!Literal}|${ Stage }|${unclosed"})
+            ),
+            json!(
+                "arn:aws:lambda:us-east-1:123456789012:function:sfn-test-stack-fn|dev|123456789012|${Literal}|dev|${unclosed"
+            )
         );
     }
 
@@ -781,7 +1025,10 @@ mod tests {
     fn sub_with_variable_map() {
         let t = base();
         assert_eq!(
-            ok(t, json!({"Fn::Sub": ["${A}-${Stage}-${!Keep}", {"A": {"Fn::GetAtt": ["Queue", "Arn"]}}]})),
+            ok(
+                t,
+                json!({"Fn::Sub": ["${A}-${Stage}-${!Keep}", {"A": {"Fn::GetAtt": ["Queue", "Arn"]}}]})
+            ),
             json!("arn:aws:sqs:us-east-1:123456789012:Queue-dev-${Keep}")
         );
     }
@@ -789,18 +1036,48 @@ mod tests {
     #[test]
     fn list_functions() {
         let t = base();
-        assert_eq!(ok(t.clone(), json!({"Fn::Join": ["-", [{"Ref": "Stage"}, 1, true]]})), json!("dev-1-true"));
-        assert_eq!(ok(t.clone(), json!({"Fn::Join": [",", {"Ref": "Names"}]})), json!("a,b,c"));
-        assert_eq!(ok(t.clone(), json!({"Fn::Select": ["1", {"Fn::Split": ["/", "x/y/z"]}]})), json!("y"));
-        assert_eq!(ok(t.clone(), json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]})), json!("us-east-1a"));
-        assert_eq!(ok(t.clone(), json!({"Fn::FindInMap": ["Env", {"Ref": "Stage"}, "Size"]})), json!("small"));
-        assert_eq!(ok(t.clone(), json!({"Fn::FindInMap": ["Env", "prod", "Size", {"DefaultValue": "tiny"}]})), json!("tiny"));
+        assert_eq!(
+            ok(t.clone(), json!({"Fn::Join": ["-", [{"Ref": "Stage"}, 1, true]]})),
+            json!("dev-1-true")
+        );
+        assert_eq!(
+            ok(t.clone(), json!({"Fn::Join": [",", {"Ref": "Names"}]})),
+            json!("a,b,c")
+        );
+        assert_eq!(
+            ok(t.clone(), json!({"Fn::Select": ["1", {"Fn::Split": ["/", "x/y/z"]}]})),
+            json!("y")
+        );
+        assert_eq!(
+            ok(t.clone(), json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]})),
+            json!("us-east-1a")
+        );
+        assert_eq!(
+            ok(t.clone(), json!({"Fn::FindInMap": ["Env", {"Ref": "Stage"}, "Size"]})),
+            json!("small")
+        );
+        assert_eq!(
+            ok(
+                t.clone(),
+                json!({"Fn::FindInMap": ["Env", "prod", "Size", {"DefaultValue": "tiny"}]})
+            ),
+            json!("tiny")
+        );
         assert_eq!(ok(t.clone(), json!({"Fn::Base64": "hello"})), json!("aGVsbG8="));
         assert_eq!(ok(t.clone(), json!({"Fn::Length": [1, 2]})), json!(2));
-        assert_eq!(ok(t.clone(), json!({"Fn::ToJsonString": {"a": [1]}})), json!("{\"a\":[1]}"));
-        assert_eq!(ok(t, json!({"Fn::Cidr": ["10.0.0.0/16", 3, 8]})), json!(["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]));
+        assert_eq!(
+            ok(t.clone(), json!({"Fn::ToJsonString": {"a": [1]}})),
+            json!("{\"a\":[1]}")
+        );
+        assert_eq!(
+            ok(t, json!({"Fn::Cidr": ["10.0.0.0/16", 3, 8]})),
+            json!(["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"])
+        );
         let err = eval(base(), json!({"Fn::Select": [5, ["a"]]})).unwrap_err().to_string();
-        assert!(err.contains("t.yaml: /x/Fn::Select: Fn::Select index 5 is out of range"), "{err}");
+        assert!(
+            err.contains("t.yaml: /x/Fn::Select: Fn::Select index 5 is out of range"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -808,27 +1085,54 @@ mod tests {
         let t = base();
         assert_eq!(ok(t.clone(), json!({"Fn::If": ["IsProd", "p", "d"]})), json!("d"));
         assert_eq!(ok(t.clone(), json!({"Fn::If": ["Both", "yes", "no"]})), json!("yes"));
-        assert_eq!(eval(t.clone(), json!({"Fn::If": ["IsProd", 1, {"Ref": "AWS::NoValue"}]})).ok().flatten(), None);
+        assert_eq!(
+            eval(t.clone(), json!({"Fn::If": ["IsProd", 1, {"Ref": "AWS::NoValue"}]}))
+                .ok()
+                .flatten(),
+            None
+        );
         let mut prod = Overrides::default();
         prod.parameters.insert("Stage".into(), "prod".into());
         with(t, &prod, |ev| {
-            assert_eq!(ev.eval(&json!({"Fn::If": ["IsProd", "p", "d"]}), "", 0).ok().flatten(), Some(json!("p")));
-            assert_eq!(ev.eval(&json!({"Ref": "ProdOnly"}), "", 0).ok().flatten(), Some(json!("arn:aws:sns:us-east-1:123456789012:ProdOnly")));
+            assert_eq!(
+                ev.eval(&json!({"Fn::If": ["IsProd", "p", "d"]}), "", 0).ok().flatten(),
+                Some(json!("p"))
+            );
+            assert_eq!(
+                ev.eval(&json!({"Ref": "ProdOnly"}), "", 0).ok().flatten(),
+                Some(json!("arn:aws:sns:us-east-1:123456789012:ProdOnly"))
+            );
         });
     }
 
     #[test]
     fn errors_name_what_and_where() {
         let err = eval(base(), json!({"Ref": "ProdOnly"})).unwrap_err().to_string();
-        assert!(err.contains("/x/Ref: Ref refers to ProdOnly, which is excluded because its Condition IsProd is false"), "{err}");
+        assert!(
+            err.contains("/x/Ref: Ref refers to ProdOnly, which is excluded because its Condition IsProd is false"),
+            "{err}"
+        );
         let err = eval(base(), json!({"Ref": "NoDefault"})).unwrap_err().to_string();
-        assert!(err.contains("parameter NoDefault has no Default") && err.contains(".parameter(\"NoDefault\", \"...\")"), "{err}");
+        assert!(
+            err.contains("parameter NoDefault has no Default") && err.contains(".parameter(\"NoDefault\", \"...\")"),
+            "{err}"
+        );
         let err = eval(base(), json!({"Fn::GetAtt": "Nope.Arn"})).unwrap_err().to_string();
-        assert!(err.contains("Fn::GetAtt refers to Nope, which is not a parameter"), "{err}");
-        let err = eval(base(), json!({"Fn::ImportValue": "shared-bus"})).unwrap_err().to_string();
+        assert!(
+            err.contains("Fn::GetAtt refers to Nope, which is not a parameter"),
+            "{err}"
+        );
+        let err = eval(base(), json!({"Fn::ImportValue": "shared-bus"}))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(".import(\"shared-bus\", \"...\")"), "{err}");
-        let err = eval(base(), json!({"Fn::Transform": {"Name": "MyMacro"}})).unwrap_err().to_string();
-        assert!(err.contains("macro MyMacro") && err.contains(".transform(\"MyMacro\""), "{err}");
+        let err = eval(base(), json!({"Fn::Transform": {"Name": "MyMacro"}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("macro MyMacro") && err.contains(".transform(\"MyMacro\""),
+            "{err}"
+        );
         let err = eval(base(), json!({"Fn::Nope": 1})).unwrap_err().to_string();
         assert!(err.contains("unsupported intrinsic function Fn::Nope"), "{err}");
     }
@@ -837,10 +1141,19 @@ mod tests {
     fn imports_and_transforms_from_overrides() {
         let mut o = Overrides::default();
         o.imports.insert("shared-bus".into(), "bus-arn".into());
-        o.transforms.insert("MyMacro".into(), json!({"k": {"Ref": "AWS::Region"}}));
+        o.transforms
+            .insert("MyMacro".into(), json!({"k": {"Ref": "AWS::Region"}}));
         with(base(), &o, |ev| {
-            assert_eq!(ev.eval(&json!({"Fn::ImportValue": "shared-bus"}), "", 0).ok().flatten(), Some(json!("bus-arn")));
-            assert_eq!(ev.eval(&json!({"Fn::Transform": {"Name": "MyMacro"}}), "", 0).ok().flatten(), Some(json!({"k": "us-east-1"})));
+            assert_eq!(
+                ev.eval(&json!({"Fn::ImportValue": "shared-bus"}), "", 0).ok().flatten(),
+                Some(json!("bus-arn"))
+            );
+            assert_eq!(
+                ev.eval(&json!({"Fn::Transform": {"Name": "MyMacro"}}), "", 0)
+                    .ok()
+                    .flatten(),
+                Some(json!({"k": "us-east-1"}))
+            );
         });
     }
 
@@ -867,7 +1180,10 @@ mod tests {
         o.pseudo.insert("AWS::Region".into(), "cn-north-1".into());
         with(base(), &o, |ev| {
             assert_eq!(ev.env.partition, "aws-cn");
-            assert_eq!(ev.eval(&json!({"Fn::GetAtt": "Queue.Arn"}), "", 0).ok().flatten(), Some(json!("arn:aws-cn:sqs:cn-north-1:123456789012:Queue")));
+            assert_eq!(
+                ev.eval(&json!({"Fn::GetAtt": "Queue.Arn"}), "", 0).ok().flatten(),
+                Some(json!("arn:aws-cn:sqs:cn-north-1:123456789012:Queue"))
+            );
         });
     }
 }

@@ -34,8 +34,7 @@ const SECRET_ARN: &str = "arn:{partition}:secretsmanager:{region}:{account}:secr
 const TASK_DEFINITION_ARN: &str = "arn:{partition}:ecs:{region}:{account}:task-definition/{name}:1";
 const JOB_QUEUE_ARN: &str = "arn:{partition}:batch:{region}:{account}:job-queue/{name}";
 const JOB_DEFINITION_ARN: &str = "arn:{partition}:batch:{region}:{account}:job-definition/{name}:1";
-const COMPUTE_ENVIRONMENT_ARN: &str =
-    "arn:{partition}:batch:{region}:{account}:compute-environment/{name}";
+const COMPUTE_ENVIRONMENT_ARN: &str = "arn:{partition}:batch:{region}:{account}:compute-environment/{name}";
 const MANAGED_POLICY_ARN: &str = "arn:{partition}:iam::{account}:policy/{name}";
 const SCHEDULE_GROUP_ARN: &str = "arn:{partition}:scheduler:{region}:{account}:schedule-group/{name}";
 
@@ -76,7 +75,11 @@ const KINDS: &[Kind] = &[
         attributes: &[("TopicArn", TOPIC_ARN), ("TopicName", "{name}")],
     },
     Kind {
-        types: &["AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable", "AWS::DynamoDB::GlobalTable"],
+        types: &[
+            "AWS::DynamoDB::Table",
+            "AWS::Serverless::SimpleTable",
+            "AWS::DynamoDB::GlobalTable",
+        ],
         name_properties: &["TableName"],
         reference: "{name}",
         attributes: &[
@@ -119,7 +122,10 @@ const KINDS: &[Kind] = &[
         name_properties: &["Name"],
         reference: "{name}",
         attributes: &[
-            ("Arn", "arn:{partition}:events:{region}:{account}:connection/{name}/00000000-0000-0000-0000-000000000000"),
+            (
+                "Arn",
+                "arn:{partition}:events:{region}:{account}:connection/{name}/00000000-0000-0000-0000-000000000000",
+            ),
             ("SecretArn", SECRET_ARN),
         ],
     },
@@ -136,7 +142,10 @@ const KINDS: &[Kind] = &[
         types: &["AWS::Scheduler::Schedule"],
         name_properties: &["Name"],
         reference: "{name}",
-        attributes: &[("Arn", "arn:{partition}:scheduler:{region}:{account}:schedule/default/{name}")],
+        attributes: &[(
+            "Arn",
+            "arn:{partition}:scheduler:{region}:{account}:schedule/default/{name}",
+        )],
     },
     Kind {
         types: &["AWS::Scheduler::ScheduleGroup"],
@@ -148,7 +157,10 @@ const KINDS: &[Kind] = &[
         types: &["AWS::IAM::Role"],
         name_properties: &["RoleName"],
         reference: "{name}",
-        attributes: &[("Arn", "arn:{partition}:iam::{account}:role/{name}"), ("RoleId", "AROA{name}")],
+        attributes: &[
+            ("Arn", "arn:{partition}:iam::{account}:role/{name}"),
+            ("RoleId", "AROA{name}"),
+        ],
     },
     Kind {
         types: &["AWS::IAM::ManagedPolicy"],
@@ -166,7 +178,10 @@ const KINDS: &[Kind] = &[
         types: &["AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"],
         name_properties: &[],
         reference: "{id}",
-        attributes: &[("ApiId", "{id}"), ("ApiEndpoint", "https://{id}.execute-api.{region}.{suffix}")],
+        attributes: &[
+            ("ApiId", "{id}"),
+            ("ApiEndpoint", "https://{id}.execute-api.{region}.{suffix}"),
+        ],
     },
     Kind {
         types: &["AWS::Lambda::LayerVersion", "AWS::Serverless::LayerVersion"],
@@ -232,7 +247,10 @@ const KINDS: &[Kind] = &[
         types: &["AWS::KinesisFirehose::DeliveryStream"],
         name_properties: &["DeliveryStreamName"],
         reference: "{name}",
-        attributes: &[("Arn", "arn:{partition}:firehose:{region}:{account}:deliverystream/{name}")],
+        attributes: &[(
+            "Arn",
+            "arn:{partition}:firehose:{region}:{account}:deliverystream/{name}",
+        )],
     },
     Kind {
         types: &["AWS::SSM::Parameter"],
@@ -244,7 +262,10 @@ const KINDS: &[Kind] = &[
         types: &["AWS::KMS::Key"],
         name_properties: &[],
         reference: "{id}",
-        attributes: &[("Arn", "arn:{partition}:kms:{region}:{account}:key/{id}"), ("KeyId", "{id}")],
+        attributes: &[
+            ("Arn", "arn:{partition}:kms:{region}:{account}:key/{id}"),
+            ("KeyId", "{id}"),
+        ],
     },
     Kind {
         types: &["AWS::Serverless::Connector"],
@@ -354,7 +375,10 @@ mod tests {
     fn unknown_types_keep_the_logical_id() {
         let e = env();
         assert_eq!(reference("AWS::EC2::VPC", "Vpc", "Vpc", &e), "Vpc");
-        assert_eq!(attribute("AWS::EC2::VPC", "Vpc", "Vpc", "Arn", &e), "arn:aws:ec2:us-east-1:123456789012:Vpc");
+        assert_eq!(
+            attribute("AWS::EC2::VPC", "Vpc", "Vpc", "Arn", &e),
+            "arn:aws:ec2:us-east-1:123456789012:Vpc"
+        );
         assert_eq!(
             attribute("AWS::EC2::VPC", "Vpc", "Vpc", "CidrBlock", &e),
             "arn:aws:ec2:us-east-1:123456789012:Vpc/CidrBlock"

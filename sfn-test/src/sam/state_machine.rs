@@ -20,7 +20,8 @@ pub(super) const SAM_TYPE: &str = "AWS::Serverless::StateMachine";
 pub(super) const CFN_TYPE: &str = "AWS::StepFunctions::StateMachine";
 
 const S3_FIX_SAM: &str = "point DefinitionUri at the local definition file (e.g. statemachine/flow.asl.json, relative to the template) or write the definition inline with Definition";
-const S3_FIX_CFN: &str = "use Definition (inline) or DefinitionString instead of DefinitionS3Location, or test the definition file directly";
+const S3_FIX_CFN: &str =
+    "use Definition (inline) or DefinitionString instead of DefinitionS3Location, or test the definition file directly";
 
 /// A state machine of a template, resolved: everything the engine and the harness need.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,7 +73,11 @@ struct Source {
     text: Option<String>,
 }
 
-pub(super) fn build(ev: &Evaluator<'_>, resource: &Resource<'_>, identifiers: &BTreeMap<String, String>) -> Result<StateMachineSpec, SamError> {
+pub(super) fn build(
+    ev: &Evaluator<'_>,
+    resource: &Resource<'_>,
+    identifiers: &BTreeMap<String, String>,
+) -> Result<StateMachineSpec, SamError> {
     let empty = Map::new();
     let properties = resource.properties.unwrap_or(&empty);
     let base = format!("/Resources/{}/Properties", escape(&resource.id));
@@ -93,11 +98,20 @@ pub(super) fn build(ev: &Evaluator<'_>, resource: &Resource<'_>, identifiers: &B
         Some(v) => match scalar(&v).map(|s| s.to_ascii_uppercase()).as_deref() {
             Some("STANDARD") => WorkflowType::Standard,
             Some("EXPRESS") => WorkflowType::Express,
-            _ => return Err(ev.intrinsic(&format!("{base}/{type_property}"), format!("{type_property} must be STANDARD or EXPRESS, found {v}"))),
+            _ => {
+                return Err(ev.intrinsic(
+                    &format!("{base}/{type_property}"),
+                    format!("{type_property} must be STANDARD or EXPRESS, found {v}"),
+                ));
+            }
         },
     };
 
-    let source = if sam { sam_definition(ev, resource, properties, &base)? } else { cfn_definition(ev, resource, properties, &base)? };
+    let source = if sam {
+        sam_definition(ev, resource, properties, &base)?
+    } else {
+        cfn_definition(ev, resource, properties, &base)?
+    };
 
     let mut substitutions = BTreeMap::new();
     match evaluated("DefinitionSubstitutions")? {
@@ -105,19 +119,40 @@ pub(super) fn build(ev: &Evaluator<'_>, resource: &Resource<'_>, identifiers: &B
         Some(Value::Object(map)) => {
             for (key, value) in map {
                 let pointer = format!("{base}/DefinitionSubstitutions/{}", escape(&key));
-                let text = scalar(&value).ok_or_else(|| ev.intrinsic(&pointer, format!("a substitution must be a string, number or boolean, found {value}")))?;
+                let text = scalar(&value).ok_or_else(|| {
+                    ev.intrinsic(
+                        &pointer,
+                        format!("a substitution must be a string, number or boolean, found {value}"),
+                    )
+                })?;
                 substitutions.insert(key, text);
             }
         }
-        Some(_) => return Err(ev.intrinsic(&format!("{base}/DefinitionSubstitutions"), "DefinitionSubstitutions must be a mapping of placeholder name to value")),
+        Some(_) => {
+            return Err(ev.intrinsic(
+                &format!("{base}/DefinitionSubstitutions"),
+                "DefinitionSubstitutions must be a mapping of placeholder name to value",
+            ));
+        }
     }
     let mut unresolved = Vec::new();
     let mut definition = source.definition;
     substitution::apply_to_value(&mut definition, &substitutions, &mut unresolved);
-    let definition_text = source.text.map(|t| substitution::apply_to_text(&t, &substitutions, &mut Vec::new()));
+    let definition_text = source
+        .text
+        .map(|t| substitution::apply_to_text(&t, &substitutions, &mut Vec::new()));
     if !definition.is_object() {
-        let pointer = source.file.as_ref().map_or_else(|| base.clone(), |f| format!("{base} ({})", f.display()));
-        return Err(ev.intrinsic(&pointer, format!("the definition of {} is not a JSON object; an ASL definition is an object with StartAt and States", resource.id)));
+        let pointer = source
+            .file
+            .as_ref()
+            .map_or_else(|| base.clone(), |f| format!("{base} ({})", f.display()));
+        return Err(ev.intrinsic(
+            &pointer,
+            format!(
+                "the definition of {} is not a JSON object; an ASL definition is an object with StartAt and States",
+                resource.id
+            ),
+        ));
     }
 
     let role = evaluated(if sam { "Role" } else { "RoleArn" })?;
@@ -135,7 +170,12 @@ pub(super) fn build(ev: &Evaluator<'_>, resource: &Resource<'_>, identifiers: &B
         match evaluated("Events")? {
             Some(Value::Object(map)) => events.extend(map),
             None => {}
-            Some(_) => return Err(ev.intrinsic(&format!("{base}/Events"), "Events must be a mapping of event name to {Type, Properties}")),
+            Some(_) => {
+                return Err(ev.intrinsic(
+                    &format!("{base}/Events"),
+                    "Events must be a mapping of event name to {Type, Properties}",
+                ));
+            }
         }
     }
 
@@ -156,12 +196,26 @@ pub(super) fn build(ev: &Evaluator<'_>, resource: &Resource<'_>, identifiers: &B
     })
 }
 
-fn sam_definition(ev: &Evaluator<'_>, resource: &Resource<'_>, properties: &Map<String, Value>, base: &str) -> Result<Source, SamError> {
+fn sam_definition(
+    ev: &Evaluator<'_>,
+    resource: &Resource<'_>,
+    properties: &Map<String, Value>,
+    base: &str,
+) -> Result<Source, SamError> {
     match (properties.get("Definition"), properties.get("DefinitionUri")) {
-        (Some(_), Some(_)) => Err(ev.intrinsic(base, format!("{} sets both Definition and DefinitionUri; keep one", resource.id))),
+        (Some(_), Some(_)) => Err(ev.intrinsic(
+            base,
+            format!("{} sets both Definition and DefinitionUri; keep one", resource.id),
+        )),
         (Some(inline), None) => {
-            let definition = ev.eval(inline, &format!("{base}/Definition"), 0)?.unwrap_or(Value::Null);
-            Ok(Source { definition, file: None, text: None })
+            let definition = ev
+                .eval(inline, &format!("{base}/Definition"), 0)?
+                .unwrap_or(Value::Null);
+            Ok(Source {
+                definition,
+                file: None,
+                text: None,
+            })
         }
         (None, Some(uri)) => {
             let pointer = format!("{base}/DefinitionUri");
@@ -173,7 +227,13 @@ fn sam_definition(ev: &Evaluator<'_>, resource: &Resource<'_>, properties: &Map<
                     local_file(ev, &location, &pointer)
                 }
                 Some(Value::Object(object)) => Err(on_s3(ev, &pointer, s3_location(&object), S3_FIX_SAM)),
-                other => Err(ev.intrinsic(&pointer, format!("DefinitionUri must be a path to a local file, found {}", other.unwrap_or(Value::Null)))),
+                other => Err(ev.intrinsic(
+                    &pointer,
+                    format!(
+                        "DefinitionUri must be a path to a local file, found {}",
+                        other.unwrap_or(Value::Null)
+                    ),
+                )),
             }
         }
         (None, None) => Err(SamError::NoDefinition {
@@ -185,20 +245,45 @@ fn sam_definition(ev: &Evaluator<'_>, resource: &Resource<'_>, properties: &Map<
     }
 }
 
-fn cfn_definition(ev: &Evaluator<'_>, resource: &Resource<'_>, properties: &Map<String, Value>, base: &str) -> Result<Source, SamError> {
+fn cfn_definition(
+    ev: &Evaluator<'_>,
+    resource: &Resource<'_>,
+    properties: &Map<String, Value>,
+    base: &str,
+) -> Result<Source, SamError> {
     if let Some(inline) = properties.get("Definition") {
-        let definition = ev.eval(inline, &format!("{base}/Definition"), 0)?.unwrap_or(Value::Null);
-        return Ok(Source { definition, file: None, text: None });
+        let definition = ev
+            .eval(inline, &format!("{base}/Definition"), 0)?
+            .unwrap_or(Value::Null);
+        return Ok(Source {
+            definition,
+            file: None,
+            text: None,
+        });
     }
     if let Some(string) = properties.get("DefinitionString") {
         let pointer = format!("{base}/DefinitionString");
         let text = ev.string(string, &pointer, 0)?;
         let definition = serde_json::from_str::<Value>(&text).map_err(|e| {
             let message = e.to_string();
-            let message = message.rfind(" at line ").map_or(message.as_str(), |cut| &message[..cut]).to_owned();
-            ev.intrinsic(&pointer, format!("DefinitionString is not valid JSON: line {} column {} of the string: {message}", e.line(), e.column()))
+            let message = message
+                .rfind(" at line ")
+                .map_or(message.as_str(), |cut| &message[..cut])
+                .to_owned();
+            ev.intrinsic(
+                &pointer,
+                format!(
+                    "DefinitionString is not valid JSON: line {} column {} of the string: {message}",
+                    e.line(),
+                    e.column()
+                ),
+            )
         })?;
-        return Ok(Source { definition, file: None, text: None });
+        return Ok(Source {
+            definition,
+            file: None,
+            text: None,
+        });
     }
     if let Some(location) = properties.get("DefinitionS3Location") {
         let pointer = format!("{base}/DefinitionS3Location");
@@ -219,11 +304,20 @@ fn cfn_definition(ev: &Evaluator<'_>, resource: &Resource<'_>, properties: &Map<
 fn local_file(ev: &Evaluator<'_>, location: &str, pointer: &str) -> Result<Source, SamError> {
     let (file, text) = files::read(ev.path, location, pointer)?;
     let definition = document::parse(&text, &file, Format::of(&file))?;
-    Ok(Source { definition, file: Some(file), text: Some(text) })
+    Ok(Source {
+        definition,
+        file: Some(file),
+        text: Some(text),
+    })
 }
 
 fn on_s3(ev: &Evaluator<'_>, pointer: &str, location: String, fix: &'static str) -> SamError {
-    SamError::OnS3 { path: ev.path.to_path_buf(), pointer: pointer.to_owned(), location, fix }
+    SamError::OnS3 {
+        path: ev.path.to_path_buf(),
+        pointer: pointer.to_owned(),
+        location,
+        fix,
+    }
 }
 
 /// `s3://bucket/key` for an S3 location object, with placeholders where a part is not a string.

@@ -8,10 +8,8 @@ use serde_json::{Map, Value};
 /// Replaces placeholders in every string (and key) of `value`.
 pub(super) fn apply_to_value(value: &mut Value, subs: &BTreeMap<String, String>, unresolved: &mut Vec<String>) {
     match value {
-        Value::String(s) => {
-            if s.contains("${") {
-                *s = apply_to_text(s, subs, unresolved);
-            }
+        Value::String(s) if s.contains("${") => {
+            *s = apply_to_text(s, subs, unresolved);
         }
         Value::Array(items) => items.iter_mut().for_each(|v| apply_to_value(v, subs, unresolved)),
         Value::Object(map) => {
@@ -19,7 +17,11 @@ pub(super) fn apply_to_value(value: &mut Value, subs: &BTreeMap<String, String>,
             let mut new = Map::with_capacity(old.len());
             for (key, mut v) in old {
                 apply_to_value(&mut v, subs, unresolved);
-                let key = if key.contains("${") { apply_to_text(&key, subs, unresolved) } else { key };
+                let key = if key.contains("${") {
+                    apply_to_text(&key, subs, unresolved)
+                } else {
+                    key
+                };
                 new.insert(key, v);
             }
             *map = new;
@@ -56,7 +58,10 @@ pub(super) fn apply_to_text(text: &str, subs: &BTreeMap<String, String>, unresol
 }
 
 fn is_placeholder(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
 }
 
 #[cfg(test)]
@@ -70,7 +75,10 @@ mod tests {
         let mut v = json!({"R": "${FnArn}", "L": ["a${FnArn}b", "${Missing}", "${Missing}", "${ not a name }", "${open"], "${FnArn}": 1});
         let mut unresolved = Vec::new();
         apply_to_value(&mut v, &subs, &mut unresolved);
-        assert_eq!(v, json!({"R": "arn:x", "L": ["aarn:xb", "${Missing}", "${Missing}", "${ not a name }", "${open"], "arn:x": 1}));
+        assert_eq!(
+            v,
+            json!({"R": "arn:x", "L": ["aarn:xb", "${Missing}", "${Missing}", "${ not a name }", "${open"], "arn:x": 1})
+        );
         assert_eq!(unresolved, vec!["Missing".to_owned()]);
     }
 }

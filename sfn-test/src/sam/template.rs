@@ -16,8 +16,14 @@ use super::intrinsics::{Evaluator, scalar};
 use super::state_machine::{self, CFN_TYPE, SAM_TYPE, StateMachineSpec};
 
 /// The pseudo parameters a test can set with [`Template::pseudo`].
-const SETTABLE_PSEUDO: &[&str] =
-    &["AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"];
+const SETTABLE_PSEUDO: &[&str] = &[
+    "AWS::AccountId",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
 
 /// Values a test gives in place of what a deployment would supply.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -43,7 +49,10 @@ impl Template {
     /// Reads and parses a template file (YAML or JSON, short tags allowed).
     pub fn load(path: impl AsRef<Path>) -> Result<Template, SamError> {
         let path = path.as_ref();
-        let text = fs::read_to_string(path).map_err(|source| SamError::Read { path: path.to_path_buf(), source })?;
+        let text = fs::read_to_string(path).map_err(|source| SamError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Template::parse(&text, path)
     }
 
@@ -79,7 +88,11 @@ impl Template {
             }
         }
         globals::apply(&mut root);
-        Ok(Template { path, root, overrides: Overrides::default() })
+        Ok(Template {
+            path,
+            root,
+            overrides: Overrides::default(),
+        })
     }
 
     /// Sets a `Parameters` value (a `CommaDelimitedList` or `List<..>` as `"a,b"`).
@@ -142,10 +155,16 @@ impl Template {
             }
         }
         if present.is_empty() {
-            return Err(SamError::NoStateMachine { path: self.path.clone(), excluded });
+            return Err(SamError::NoStateMachine {
+                path: self.path.clone(),
+                excluded,
+            });
         }
         let identifiers = ev.identifier_map();
-        present.into_iter().map(|r| state_machine::build(&ev, r, &identifiers)).collect()
+        present
+            .into_iter()
+            .map(|r| state_machine::build(&ev, r, &identifiers))
+            .collect()
     }
 
     /// One state machine, by logical id.
@@ -157,9 +176,16 @@ impl Template {
             _ => {
                 let available = self.state_machine_ids();
                 if available.is_empty() {
-                    return Err(SamError::NoStateMachine { path: self.path.clone(), excluded: Vec::new() });
+                    return Err(SamError::NoStateMachine {
+                        path: self.path.clone(),
+                        excluded: Vec::new(),
+                    });
                 }
-                return Err(SamError::UnknownStateMachine { path: self.path.clone(), id: logical_id.to_owned(), available });
+                return Err(SamError::UnknownStateMachine {
+                    path: self.path.clone(),
+                    id: logical_id.to_owned(),
+                    available,
+                });
             }
         };
         if !ev.exists(resource, 0)? {
@@ -191,7 +217,9 @@ impl Template {
                     declared: declared.keys().cloned().collect(),
                 });
             };
-            let Some(Value::Array(allowed)) = declaration.get("AllowedValues") else { continue };
+            let Some(Value::Array(allowed)) = declaration.get("AllowedValues") else {
+                continue;
+            };
             let allowed: Vec<String> = allowed.iter().filter_map(scalar).collect();
             let parameter_type = declaration.get("Type").and_then(Value::as_str).unwrap_or("String");
             let values: Vec<&str> = if parameter_type == "CommaDelimitedList" || parameter_type.starts_with("List<") {
@@ -200,10 +228,20 @@ impl Template {
                 vec![value.as_str()]
             };
             if let Some(bad) = values.into_iter().find(|v| !allowed.iter().any(|a| a == v)) {
-                return Err(SamError::ParameterNotAllowed { path: self.path.clone(), name: name.clone(), value: bad.to_owned(), allowed });
+                return Err(SamError::ParameterNotAllowed {
+                    path: self.path.clone(),
+                    name: name.clone(),
+                    value: bad.to_owned(),
+                    allowed,
+                });
             }
         }
-        if let Some(name) = self.overrides.pseudo.keys().find(|n| !SETTABLE_PSEUDO.contains(&n.as_str())) {
+        if let Some(name) = self
+            .overrides
+            .pseudo
+            .keys()
+            .find(|n| !SETTABLE_PSEUDO.contains(&n.as_str()))
+        {
             return Err(SamError::UnknownPseudo {
                 path: self.path.clone(),
                 name: name.clone(),

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::harness::{Execution, StateMachine};
-use crate::json::json_equal;
 use crate::integrations::{Mock, contains_subset};
+use crate::json::json_equal;
 use crate::sam::Template;
 
 #[derive(Debug, Deserialize)]
@@ -77,20 +77,51 @@ struct CallsExpect {
 /// `{sequence: [...], repeat_last: true}`; `{when: [{input: subset, return: v}, ...],
 /// otherwise: <mock>}`; or a list, which is a sequence.
 fn mock_from_value(v: &Value) -> std::result::Result<Mock, String> {
-    const KEYS: &[&str] = &["return", "raw", "throw", "hang", "delay", "sequence", "repeat_last", "when", "otherwise", "input"];
+    const KEYS: &[&str] = &[
+        "return",
+        "raw",
+        "throw",
+        "hang",
+        "delay",
+        "sequence",
+        "repeat_last",
+        "when",
+        "otherwise",
+        "input",
+    ];
     let obj = match v {
-        Value::Array(items) => return Ok(Mock::sequence(items.iter().map(mock_from_value).collect::<std::result::Result<Vec<_>, _>>()?)),
+        Value::Array(items) => {
+            return Ok(Mock::sequence(
+                items
+                    .iter()
+                    .map(mock_from_value)
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            ));
+        }
         Value::Object(obj) => obj,
-        other => return Err(format!("a mock is an object such as {{return: ...}} or a list of them, found {other}")),
+        other => {
+            return Err(format!(
+                "a mock is an object such as {{return: ...}} or a list of them, found {other}"
+            ));
+        }
     };
     if let Some(bad) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(format!("unknown key '{bad}'; a mock takes return, raw, throw, hang, delay, sequence, repeat_last, when, otherwise"));
+        return Err(format!(
+            "unknown key '{bad}'; a mock takes return, raw, throw, hang, delay, sequence, repeat_last, when, otherwise"
+        ));
     }
-    let answers: Vec<&str> = ["return", "raw", "throw", "hang", "sequence", "when"].into_iter().filter(|k| obj.contains_key(*k)).collect();
+    let answers: Vec<&str> = ["return", "raw", "throw", "hang", "sequence", "when"]
+        .into_iter()
+        .filter(|k| obj.contains_key(*k))
+        .collect();
     if answers.len() != 1 {
         return Err(format!(
             "a mock needs exactly one of return, raw, throw, hang, sequence, when; found {}",
-            if answers.is_empty() { "none".to_string() } else { answers.join(", ") }
+            if answers.is_empty() {
+                "none".to_string()
+            } else {
+                answers.join(", ")
+            }
         ));
     }
     let value = &obj[answers[0]];
@@ -98,8 +129,14 @@ fn mock_from_value(v: &Value) -> std::result::Result<Mock, String> {
         "return" => Mock::ret(value.clone()),
         "raw" => Mock::raw(Mock::ret(value.clone())),
         "throw" => {
-            let error = value.get("error").and_then(Value::as_str).ok_or("throw needs {error: Name, cause: text}")?;
-            if let Some(bad) = value.as_object().and_then(|o| o.keys().find(|k| *k != "error" && *k != "cause")) {
+            let error = value
+                .get("error")
+                .and_then(Value::as_str)
+                .ok_or("throw needs {error: Name, cause: text}")?;
+            if let Some(bad) = value
+                .as_object()
+                .and_then(|o| o.keys().find(|k| *k != "error" && *k != "cause"))
+            {
                 return Err(format!("unknown key '{bad}' in throw; it takes error and cause"));
             }
             match value.get("cause") {
@@ -116,14 +153,29 @@ fn mock_from_value(v: &Value) -> std::result::Result<Mock, String> {
         }
         "sequence" => {
             let items = value.as_array().ok_or("sequence takes a list of mocks")?;
-            let m = Mock::sequence(items.iter().map(mock_from_value).collect::<std::result::Result<Vec<_>, _>>()?);
-            if obj.get("repeat_last") == Some(&Value::Bool(true)) { m.repeat_last() } else { m }
+            let m = Mock::sequence(
+                items
+                    .iter()
+                    .map(mock_from_value)
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            );
+            if obj.get("repeat_last") == Some(&Value::Bool(true)) {
+                m.repeat_last()
+            } else {
+                m
+            }
         }
         _ => {
-            let rules = value.as_array().filter(|r| !r.is_empty()).ok_or("when takes a non-empty list of {input: subset, <mock>}")?;
+            let rules = value
+                .as_array()
+                .filter(|r| !r.is_empty())
+                .ok_or("when takes a non-empty list of {input: subset, <mock>}")?;
             let mut chain: Option<Mock> = None;
             for rule in rules {
-                let subset = rule.get("input").ok_or("each `when` rule needs `input`: the subset of the call's input it matches")?.clone();
+                let subset = rule
+                    .get("input")
+                    .ok_or("each `when` rule needs `input`: the subset of the call's input it matches")?
+                    .clone();
                 let mut answer = rule.clone();
                 if let Some(o) = answer.as_object_mut() {
                     o.remove("input");
@@ -158,15 +210,22 @@ fn mock_from_value(v: &Value) -> std::result::Result<Mock, String> {
 
 /// Seconds as a number, or a string such as `90s`, `5m`, `2h`, `1d`, `1y` (365 days).
 fn parse_duration(v: &Value) -> std::result::Result<Duration, String> {
-    if let Some(n) = v.as_f64() {
-        if n >= 0.0 {
-            return Ok(Duration::from_secs_f64(n));
-        }
+    if let Some(n) = v.as_f64()
+        && n >= 0.0
+    {
+        return Ok(Duration::from_secs_f64(n));
     }
-    let text = v.as_str().ok_or_else(|| format!("a duration is seconds or a string like \"5m\", found {v}"))?.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let text = v
+        .as_str()
+        .ok_or_else(|| format!("a duration is seconds or a string like \"5m\", found {v}"))?
+        .trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: f64 = number.parse().map_err(|_| format!("a duration is seconds or a string like \"5m\", found {text:?}"))?;
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("a duration is seconds or a string like \"5m\", found {text:?}"))?;
     let scale = match unit.trim() {
         "" | "s" => 1.0,
         "ms" => 0.001,
@@ -174,7 +233,11 @@ fn parse_duration(v: &Value) -> std::result::Result<Duration, String> {
         "h" => 3600.0,
         "d" => 86_400.0,
         "y" => 31_536_000.0,
-        other => return Err(format!("unknown duration unit {other:?} in {text:?}; use ms, s, m, h, d or y")),
+        other => {
+            return Err(format!(
+                "unknown duration unit {other:?} in {text:?}; use ms, s, m, h, d or y"
+            ));
+        }
     };
     Ok(Duration::from_secs_f64(n * scale))
 }
@@ -200,17 +263,25 @@ pub(crate) struct Case {
 }
 
 fn table_error(path: &Path, line: Option<usize>, message: impl Into<String>) -> Error {
-    Error::Table { file: path.to_path_buf(), line, message: message.into() }
+    Error::Table {
+        file: path.to_path_buf(),
+        line,
+        message: message.into(),
+    }
 }
 
 /// Loads and checks a table file (the state machine it names is loaded too).
 pub fn load_file(path: &Path) -> Result<CaseFile> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let is_json = path.extension().is_some_and(|e| e == "json");
     let raw: RawFile = if is_json {
         serde_json::from_str(&text).map_err(|e| table_error(path, Some(e.line()), explain(&e.to_string())))?
     } else {
-        serde_yaml::from_str(&text).map_err(|e| table_error(path, e.location().map(|l| l.line()), explain(&e.to_string())))?
+        serde_yaml::from_str(&text)
+            .map_err(|e| table_error(path, e.location().map(|l| l.line()), explain(&e.to_string())))?
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let machine = match (&raw.template, &raw.state_machine, &raw.definition) {
@@ -223,7 +294,11 @@ pub fn load_file(path: &Path) -> Result<CaseFile> {
         }
         (None, None, Some(d)) => StateMachine::from_asl_file_with(base.join(d), &raw.substitutions)?,
         (Some(_), None, None) => {
-            return Err(table_error(path, None, "`template` needs `state_machine`: the logical id of the state machine resource"));
+            return Err(table_error(
+                path,
+                None,
+                "`template` needs `state_machine`: the logical id of the state machine resource",
+            ));
         }
         _ => {
             return Err(table_error(
@@ -249,12 +324,23 @@ pub fn load_file(path: &Path) -> Result<CaseFile> {
     let mut seen = std::collections::BTreeSet::new();
     for c in raw.cases {
         if !seen.insert(c.name.clone()) {
-            return Err(table_error(path, None, format!("two cases are named '{}': case names must be unique", c.name)));
+            return Err(table_error(
+                path,
+                None,
+                format!("two cases are named '{}': case names must be unique", c.name),
+            ));
         }
-        if let Some(s) = &c.expect.status {
-            if !["SUCCEEDED", "FAILED", "TIMED_OUT"].contains(&s.as_str()) {
-                return Err(table_error(path, None, format!("case '{}': status must be SUCCEEDED, FAILED or TIMED_OUT, found {s:?}", c.name)));
-            }
+        if let Some(s) = &c.expect.status
+            && !["SUCCEEDED", "FAILED", "TIMED_OUT"].contains(&s.as_str())
+        {
+            return Err(table_error(
+                path,
+                None,
+                format!(
+                    "case '{}': status must be SUCCEEDED, FAILED or TIMED_OUT, found {s:?}",
+                    c.name
+                ),
+            ));
         }
         if let Some(e) = &c.expect.elapsed {
             parse_duration(e).map_err(|m| table_error(path, None, format!("case '{}': elapsed: {m}", c.name)))?;
@@ -273,7 +359,12 @@ pub fn load_file(path: &Path) -> Result<CaseFile> {
     if cases.is_empty() {
         return Err(table_error(path, None, "`cases` is empty: add at least one case"));
     }
-    Ok(CaseFile { path: path.to_path_buf(), machine, mocks, cases })
+    Ok(CaseFile {
+        path: path.to_path_buf(),
+        machine,
+        mocks,
+        cases,
+    })
 }
 
 fn explain(message: &str) -> String {
@@ -311,7 +402,9 @@ impl CaseFile {
         if let Some(s) = case.seed {
             scenario = scenario.seed(s);
         }
-        let run = scenario.run().map_err(|e| format!("{}: case '{}': {e}", self.path.display(), case.name))?;
+        let run = scenario
+            .run()
+            .map_err(|e| format!("{}: case '{}': {e}", self.path.display(), case.name))?;
         let problems = check(&run, &case.expect);
         if problems.is_empty() {
             Ok(())
@@ -320,7 +413,12 @@ impl CaseFile {
             for p in problems {
                 let _ = writeln!(message, "- {p}");
             }
-            let _ = write!(message, "  (status {}, path: {})", run.status().as_str(), run.path().join(" → "));
+            let _ = write!(
+                message,
+                "  (status {}, path: {})",
+                run.status().as_str(),
+                run.path().join(" → ")
+            );
             Err(message)
         }
     }
@@ -332,29 +430,34 @@ fn pretty(v: &Value) -> String {
 
 fn check(run: &Execution, expect: &Expect) -> Vec<String> {
     let mut problems = Vec::new();
-    if let Some(s) = &expect.status {
-        if run.status().as_str() != s {
-            problems.push(format!(
-                "status: expected {s}, got {}{}",
-                run.status().as_str(),
-                run.error().map(|e| format!(" ({e}: {})", run.cause().unwrap_or(""))).unwrap_or_default()
-            ));
-        }
+    if let Some(s) = &expect.status
+        && run.status().as_str() != s
+    {
+        problems.push(format!(
+            "status: expected {s}, got {}{}",
+            run.status().as_str(),
+            run.error()
+                .map(|e| format!(" ({e}: {})", run.cause().unwrap_or("")))
+                .unwrap_or_default()
+        ));
     }
-    if let Some(e) = &expect.error {
-        if run.error() != Some(e.as_str()) {
-            problems.push(format!("error: expected {e:?}, got {:?}", run.error()));
-        }
+    if let Some(e) = &expect.error
+        && run.error() != Some(e.as_str())
+    {
+        problems.push(format!("error: expected {e:?}, got {:?}", run.error()));
     }
-    if let Some(c) = &expect.cause {
-        if run.cause() != Some(c.as_str()) {
-            problems.push(format!("cause: expected {c:?}, got {:?}", run.cause()));
-        }
+    if let Some(c) = &expect.cause
+        && run.cause() != Some(c.as_str())
+    {
+        problems.push(format!("cause: expected {c:?}, got {:?}", run.cause()));
     }
     if let Some(o) = &expect.output {
         match run.output() {
             Some(actual) if json_equal(actual, o) => {}
-            Some(actual) => problems.push(format!("output differs (left: expected, right: actual):\n{}", pretty_assertions::StrComparison::new(&pretty(o), &pretty(actual)))),
+            Some(actual) => problems.push(format!(
+                "output differs (left: expected, right: actual):\n{}",
+                pretty_assertions::StrComparison::new(&pretty(o), &pretty(actual))
+            )),
             None => problems.push(format!("output: expected {o}, but there is no output")),
         }
     }
@@ -364,10 +467,13 @@ fn check(run: &Execution, expect: &Expect) -> Vec<String> {
             problems.push(format!("output does not contain {o}; output: {actual}"));
         }
     }
-    if let Some(p) = &expect.path {
-        if run.path() != p.as_slice() {
-            problems.push(format!("path differs (left: expected, right: actual):\n{}", pretty_assertions::Comparison::new(p, &run.path().to_vec())));
-        }
+    if let Some(p) = &expect.path
+        && run.path() != p.as_slice()
+    {
+        problems.push(format!(
+            "path differs (left: expected, right: actual):\n{}",
+            pretty_assertions::Comparison::new(p, &run.path().to_vec())
+        ));
     }
     for v in &expect.visited {
         if !run.path().iter().any(|s| s == v) {
@@ -381,25 +487,30 @@ fn check(run: &Execution, expect: &Expect) -> Vec<String> {
     }
     for (key, c) in &expect.calls {
         let calls = run.calls(key);
-        if let Some(n) = c.count {
-            if calls.len() != n {
-                problems.push(format!("calls of '{key}': expected {n}, got {}", calls.len()));
-            }
+        if let Some(n) = c.count
+            && calls.len() != n
+        {
+            problems.push(format!("calls of '{key}': expected {n}, got {}", calls.len()));
         }
         if let Some(inputs) = &c.inputs {
             let actual: Vec<Value> = calls.into_iter().cloned().collect();
             let same = actual.len() == inputs.len() && actual.iter().zip(inputs).all(|(a, b)| json_equal(a, b));
             if !same {
-                problems.push(format!("inputs of '{key}' differ (left: expected, right: actual):\n{}", pretty_assertions::Comparison::new(inputs, &actual)));
+                problems.push(format!(
+                    "inputs of '{key}' differ (left: expected, right: actual):\n{}",
+                    pretty_assertions::Comparison::new(inputs, &actual)
+                ));
             }
         }
     }
-    if let Some(e) = &expect.elapsed {
-        if let Ok(d) = parse_duration(e) {
-            if run.elapsed() != d {
-                problems.push(format!("elapsed: expected {d:?}, got {:?} (virtual time)", run.elapsed()));
-            }
-        }
+    if let Some(e) = &expect.elapsed
+        && let Ok(d) = parse_duration(e)
+        && run.elapsed() != d
+    {
+        problems.push(format!(
+            "elapsed: expected {d:?}, got {:?} (virtual time)",
+            run.elapsed()
+        ));
     }
     problems
 }

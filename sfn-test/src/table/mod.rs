@@ -22,9 +22,8 @@
 //! A test target with `harness = false` runs them:
 //!
 //! ```no_run
-//! fn main() {
-//!     sfn_test::table::main("tests");
-//! }
+//! // tests/tables.rs, with `harness = false` in Cargo.toml
+//! sfn_test::table::main("tests");
 //! ```
 
 mod file;
@@ -57,7 +56,9 @@ pub fn trials(dir: impl AsRef<Path>) -> Vec<Trial> {
             "no table files (*.sfn.yaml, *.sfn.yml, *.sfn.json) under {}",
             dir.display()
         );
-        trials.push(Trial::test(format!("{}", dir.display()), move || Err(Failed::from(message))));
+        trials.push(Trial::test(format!("{}", dir.display()), move || {
+            Err(Failed::from(message))
+        }));
         return trials;
     }
     for path in files {
@@ -69,7 +70,10 @@ pub fn trials(dir: impl AsRef<Path>) -> Vec<Trial> {
                     let file = Arc::clone(&file);
                     let name = format!("{label}::{}", file.cases[index].name);
                     let ignored = file.cases[index].ignore;
-                    trials.push(Trial::test(name, move || file.run_case(index).map_err(Failed::from)).with_ignored_flag(ignored));
+                    trials.push(
+                        Trial::test(name, move || file.run_case(index).map_err(Failed::from))
+                            .with_ignored_flag(ignored),
+                    );
                 }
             }
             Err(e) => {

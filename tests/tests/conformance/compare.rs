@@ -68,7 +68,11 @@ pub fn check(run: &Execution, expected: &Value) -> Result<(), String> {
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 fn multiset<'a>(items: &[&'a str]) -> BTreeMap<&'a str, usize> {
@@ -95,7 +99,9 @@ pub fn equal(expected: &Value, actual: &Value, tokens: &[String]) -> bool {
 fn equal_with(expected: &Value, actual: &Value, tokens: &[String], loose: bool) -> bool {
     match (expected, actual) {
         (Value::String(e), _) if is_token(e, tokens, loose) => true,
-        (Value::String(e), Value::String(a)) => e == a || (has_token(e, tokens, loose) && pattern_match(e, a, tokens, loose)),
+        (Value::String(e), Value::String(a)) => {
+            e == a || (has_token(e, tokens, loose) && pattern_match(e, a, tokens, loose))
+        }
         (Value::Array(e), Value::Array(a)) => {
             e.len() == a.len() && e.iter().zip(a).all(|(x, y)| equal_with(x, y, tokens, loose))
         }
@@ -105,7 +111,8 @@ fn equal_with(expected: &Value, actual: &Value, tokens: &[String], loose: bool) 
                     Some(av) => equal_with(v, av, tokens, loose),
                     None => {
                         has_token(k, tokens, loose)
-                            && a.iter().any(|(ak, av)| pattern_match(k, ak, tokens, loose) && equal_with(v, av, tokens, loose))
+                            && a.iter()
+                                .any(|(ak, av)| pattern_match(k, ak, tokens, loose) && equal_with(v, av, tokens, loose))
                     }
                 })
         }
@@ -138,7 +145,10 @@ fn pattern_match(pattern: &str, text: &str, tokens: &[String], loose: bool) -> b
     }
     all_tokens.sort_by_key(|t| std::cmp::Reverse(t.len()));
     for token in &all_tokens {
-        pieces = pieces.iter().flat_map(|p| p.split(token.as_str()).map(str::to_string).collect::<Vec<_>>()).collect();
+        pieces = pieces
+            .iter()
+            .flat_map(|p| p.split(token.as_str()).map(str::to_string).collect::<Vec<_>>())
+            .collect();
     }
     if pieces.len() == 1 {
         return pieces[0] == text;
@@ -163,14 +173,20 @@ pub fn self_check() -> Result<(), String> {
     use serde_json::json;
     let tokens = vec!["<ArnPart_0idx>".to_string(), "111111111111".to_string()];
     let cases = [
-        (json!("arn:aws:states:us-east-1:111111111111:stateMachine:<ArnPart_0idx>"), json!("arn:aws:states:us-east-1:123456789012:stateMachine:Foo"), true),
+        (
+            json!("arn:aws:states:us-east-1:111111111111:stateMachine:<ArnPart_0idx>"),
+            json!("arn:aws:states:us-east-1:123456789012:stateMachine:Foo"),
+            true,
+        ),
         (json!({"a": "<ArnPart_0idx>"}), json!({"a": 5}), true),
         (json!("abc"), json!("abd"), false),
         (json!("x-<ArnPart_0idx>-y"), json!("x-anything-z"), false),
     ];
     for (expected, actual, want) in cases {
         if equal(&expected, &actual, &tokens) != want {
-            return Err(format!("placeholder matching of {expected} against {actual} should be {want}"));
+            return Err(format!(
+                "placeholder matching of {expected} against {actual} should be {want}"
+            ));
         }
     }
     Ok(())

@@ -28,16 +28,26 @@ fn main() {
     let known = known_failures();
     let results: Results = Arc::default();
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect(),
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect(),
         Err(e) => {
-            eprintln!("conformance: cannot read {}: {e}; set SFN_CONFORMANCE_DIR to the cases folder", dir.display());
+            eprintln!(
+                "conformance: cannot read {}: {e}; set SFN_CONFORMANCE_DIR to the cases folder",
+                dir.display()
+            );
             std::process::exit(1);
         }
     };
     files.sort();
     let mut trials = Vec::with_capacity(files.len());
     for path in files {
-        let id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let known_reason = known.get(&id).cloned();
         let results = Arc::clone(&results);
         let name = id.clone();
@@ -52,15 +62,24 @@ fn main() {
                     (Outcome::Failed, why.clone(), Err(Failed::from(why)))
                 }
             };
-            results.lock().unwrap_or_else(PoisonError::into_inner).insert(id, (outcome, reason));
+            results
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id, (outcome, reason));
             result
         }));
     }
-    trials.push(Trial::test("self_check::placeholders", || compare::self_check().map_err(Failed::from)));
+    trials.push(Trial::test("self_check::placeholders", || {
+        compare::self_check().map_err(Failed::from)
+    }));
     let conclusion = libtest_mimic::run(&args, trials);
     let results = results.lock().unwrap_or_else(PoisonError::into_inner);
     let count = |o: Outcome| results.values().filter(|(x, _)| *x == o).count();
-    let (passed, failed, ignored) = (count(Outcome::Passed), count(Outcome::Failed), count(Outcome::KnownFailure));
+    let (passed, failed, ignored) = (
+        count(Outcome::Passed),
+        count(Outcome::Failed),
+        count(Outcome::KnownFailure),
+    );
     if let Some(report) = std::env::var_os("SFN_REPORT") {
         write_report(Path::new(&report), &results, passed, failed + ignored, 0);
     }
@@ -68,7 +87,13 @@ fn main() {
     conclusion.exit()
 }
 
-fn write_report(path: &Path, results: &BTreeMap<String, (Outcome, String)>, passed: usize, failed: usize, ignored: usize) {
+fn write_report(
+    path: &Path,
+    results: &BTreeMap<String, (Outcome, String)>,
+    passed: usize,
+    failed: usize,
+    ignored: usize,
+) {
     let entries: Vec<Value> = results
         .iter()
         .map(|(id, (outcome, reason))| {
@@ -90,14 +115,19 @@ fn known_failures() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once(" | ").map(|(id, reason)| (id.trim().to_string(), reason.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(" | ")
+                .map(|(id, reason)| (id.trim().to_string(), reason.trim().to_string()))
+        })
         .collect()
 }
 
 /// Answers each Task state's calls from the recorded outcomes: by the recorded input when the
 /// calls ran concurrently, otherwise in order.
 fn mocks_for(case: &Value) -> Vec<(String, Mock)> {
-    let Some(Value::Object(mocks)) = case.get("mocks") else { return Vec::new() };
+    let Some(Value::Object(mocks)) = case.get("mocks") else {
+        return Vec::new();
+    };
     mocks
         .iter()
         .map(|(state, entries)| {
@@ -114,7 +144,10 @@ fn mocks_for(case: &Value) -> Vec<(String, Mock)> {
                         used[i] = true;
                         entry_mock(&entries[i])
                     }
-                    None => Mock::throw("Conformance.MockExhausted", "the recording has no more calls for this state"),
+                    None => Mock::throw(
+                        "Conformance.MockExhausted",
+                        "the recording has no more calls for this state",
+                    ),
                 }
             });
             (state.clone(), mock)
@@ -140,14 +173,33 @@ fn entry_mock(entry: &Value) -> Mock {
 /// With `SFN_HISTORY_DIFF=<folder>`, writes one file per case whose event sequence differs
 /// from the recording (informational: histories are not part of the pass/fail comparison).
 fn history_diff(dir: &Path, case: &Path, run: &sfn_test::Execution, expected: &Value) {
-    let Some(Value::Array(recorded)) = expected.get("history") else { return };
+    let Some(Value::Array(recorded)) = expected.get("history") else {
+        return;
+    };
     if recorded.iter().any(|e| e["id"].is_null()) {
         return;
     }
-    let want: Vec<String> = recorded.iter().map(|e| format!("{} {} {}", e["id"], e["previousEventId"], e["type"].as_str().unwrap_or(""))).collect();
-    let got: Vec<String> = run.history().iter().map(|e| format!("{} {} {}", e.id, e.previous_event_id, e.kind)).collect();
+    let want: Vec<String> = recorded
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["id"],
+                e["previousEventId"],
+                e["type"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let got: Vec<String> = run
+        .history()
+        .iter()
+        .map(|e| format!("{} {} {}", e.id, e.previous_event_id, e.kind))
+        .collect();
     if want != got {
-        let name = case.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = format!("expected:\n{}\n\nactual:\n{}\n", want.join("\n"), got.join("\n"));
         let _ = std::fs::create_dir_all(dir);
         let _ = std::fs::write(dir.join(format!("{name}.txt")), text);

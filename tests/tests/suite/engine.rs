@@ -24,7 +24,9 @@ fn pass_parameters_result_path_and_output_path() {
         }
     }));
     let run = sm.scenario().input(json!({ "order": { "id": 7 } })).run().unwrap();
-    run.assert_succeeded().assert_path(["Shape"]).assert_output(json!({ "id": 7, "kind": "order" }));
+    run.assert_succeeded()
+        .assert_path(["Shape"])
+        .assert_output(json!({ "id": 7, "kind": "order" }));
 }
 
 #[test]
@@ -63,12 +65,36 @@ fn choice_routes_with_every_kind_of_rule() {
             "Approve": { "Type": "Succeed" }
         }
     }));
-    let route = |input: Value| sm.scenario().input(input).run().unwrap().path().last().cloned().unwrap();
-    assert_eq!(route(json!({ "amount": 5000, "vip": false, "customer": "a" })), "Review");
-    assert_eq!(route(json!({ "amount": 5000, "vip": true, "customer": "test-1" })), "Ignore");
-    assert_eq!(route(json!({ "amount": 5, "customer": "b", "when": "2019-06-01T00:00:00Z" })), "Old");
-    assert_eq!(route(json!({ "amount": 5, "customer": "b", "when": "2024-06-01T00:00:00Z", "note": null })), "Old");
-    assert_eq!(route(json!({ "amount": 5, "customer": "b", "when": "2024-06-01T00:00:00Z" })), "Approve");
+    let route = |input: Value| {
+        sm.scenario()
+            .input(input)
+            .run()
+            .unwrap()
+            .path()
+            .last()
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        route(json!({ "amount": 5000, "vip": false, "customer": "a" })),
+        "Review"
+    );
+    assert_eq!(
+        route(json!({ "amount": 5000, "vip": true, "customer": "test-1" })),
+        "Ignore"
+    );
+    assert_eq!(
+        route(json!({ "amount": 5, "customer": "b", "when": "2019-06-01T00:00:00Z" })),
+        "Old"
+    );
+    assert_eq!(
+        route(json!({ "amount": 5, "customer": "b", "when": "2024-06-01T00:00:00Z", "note": null })),
+        "Old"
+    );
+    assert_eq!(
+        route(json!({ "amount": 5, "customer": "b", "when": "2024-06-01T00:00:00Z" })),
+        "Approve"
+    );
 }
 
 #[test]
@@ -95,7 +121,11 @@ fn choice_without_match_fails_with_no_choice_matched() {
             "Done": { "Type": "Succeed" }
         }
     }));
-    sm.scenario().input(json!({ "a": 2 })).run().unwrap().assert_failed_with("States.NoChoiceMatched");
+    sm.scenario()
+        .input(json!({ "a": 2 }))
+        .run()
+        .unwrap()
+        .assert_failed_with("States.NoChoiceMatched");
 }
 
 #[test]
@@ -108,7 +138,10 @@ fn a_one_year_wait_costs_no_real_time() {
     let run = sm.scenario().run().unwrap();
     run.assert_succeeded();
     assert_eq!(run.elapsed(), Duration::from_secs(31_536_000));
-    assert!(started.elapsed() < Duration::from_secs(5), "virtual time must not sleep");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "virtual time must not sleep"
+    );
 }
 
 #[test]
@@ -141,7 +174,12 @@ fn retry_backs_off_on_virtual_time_then_catch_routes() {
             "Recover": { "Type": "Pass", "End": true }
         }
     }));
-    let run = sm.scenario().input(json!({ "n": 1 })).mock("Call", Mock::throw("Flaky", "again")).run().unwrap();
+    let run = sm
+        .scenario()
+        .input(json!({ "n": 1 }))
+        .mock("Call", Mock::throw("Flaky", "again"))
+        .run()
+        .unwrap();
     run.assert_succeeded()
         .assert_path(["Call", "Recover"])
         .assert_output(json!({ "n": 1, "error": { "Error": "Flaky", "Cause": "again" } }));
@@ -227,7 +265,10 @@ fn fail_state_reports_error_and_cause() {
         "StartAt": "Stop",
         "States": { "Stop": { "Type": "Fail", "Error": "Order.Invalid", "Cause": "no items" } }
     }));
-    sm.scenario().run().unwrap().assert_failed_with_cause("Order.Invalid", "no items");
+    sm.scenario()
+        .run()
+        .unwrap()
+        .assert_failed_with_cause("Order.Invalid", "no items");
 }
 
 #[test]
@@ -256,7 +297,15 @@ fn history_has_aws_event_shapes() {
     }));
     let run = sm.scenario().input(json!({ "a": 1 })).run().unwrap();
     let types: Vec<&str> = run.history().iter().map(|e| e.kind).collect();
-    assert_eq!(types, ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]);
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
     let entered = run.history()[1].to_json();
     assert_eq!(entered["stateEnteredEventDetails"]["name"], "P");
     assert_eq!(entered["timestamp"], "2024-01-01T00:00:00.000Z");

@@ -62,7 +62,12 @@ fn runaway_loop_hits_the_history_limit() {
         }
     }))
     .unwrap();
-    let err = sm.scenario().input(json!({ "done": false })).run().unwrap_err().to_string();
+    let err = sm
+        .scenario()
+        .input(json!({ "done": false }))
+        .run()
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("exceeded 25000 history events"), "{err}");
     assert!(err.contains("Spin → Check"), "{err}");
 }
@@ -74,17 +79,26 @@ fn a_mock_key_that_matches_nothing_is_an_error() {
         "States": { "Charge": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": { "FunctionName": "f" }, "End": true } }
     }))
     .unwrap();
-    let err = sm.scenario().mock("Charge card", json!({})).run().unwrap_err().to_string();
+    let err = sm
+        .scenario()
+        .mock("Charge card", json!({}))
+        .run()
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("mock key \"Charge card\" matches no Task state"), "{err}");
 }
 
 fn fixture(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(path)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path)
 }
 
 #[test]
 fn unknown_next_in_a_file_names_file_line_and_state() {
-    let err = StateMachine::from_asl_file(fixture("unknown-next.asl.json")).unwrap_err().to_string();
+    let err = StateMachine::from_asl_file(fixture("unknown-next.asl.json"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown-next.asl.json"), "{err}");
     assert!(err.contains("line 10, /States/Charge/Next"), "{err}");
     assert!(err.contains("'Aprove' is not a state"), "{err}");
@@ -93,14 +107,19 @@ fn unknown_next_in_a_file_names_file_line_and_state() {
 
 #[test]
 fn template_that_is_not_yaml_names_the_file_and_line() {
-    let err = StateMachine::from_template(fixture("not-yaml/template.yaml"), "Flow").unwrap_err().to_string();
-    assert!(err.contains("not-yaml/template.yaml"), "{err}");
-    assert!(err.contains("line"), "{err}");
+    let err = StateMachine::from_template(fixture("not-yaml/template.yaml"), "Flow")
+        .unwrap_err()
+        .to_string();
+    // file:line:column of the unclosed flow sequence, then what the parser expected
+    assert!(err.contains("not-yaml/template.yaml:9:"), "{err}");
+    assert!(err.contains("not valid YAML"), "{err}");
 }
 
 #[test]
 fn missing_definition_uri_names_the_resource_and_path() {
-    let err = StateMachine::from_template(fixture("missing-definition/template.yaml"), "Flow").unwrap_err().to_string();
+    let err = StateMachine::from_template(fixture("missing-definition/template.yaml"), "Flow")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("missing-definition/template.yaml"), "{err}");
     assert!(err.contains("Flow"), "{err}");
     assert!(err.contains("statemachine/flow.asl.json"), "{err}");
@@ -109,6 +128,8 @@ fn missing_definition_uri_names_the_resource_and_path() {
 #[test]
 fn unknown_state_machine_lists_the_ones_there_are() {
     let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/order-approval/template.yaml");
-    let err = StateMachine::from_template(template, "OrderFlow").unwrap_err().to_string();
+    let err = StateMachine::from_template(template, "OrderFlow")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("OrderFlow") && err.contains("OrderWorkflow"), "{err}");
 }

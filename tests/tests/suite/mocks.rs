@@ -51,15 +51,29 @@ fn sequence_answers_once_per_call_and_runs_out() {
     .unwrap();
     let run = sm
         .scenario()
-        .mock("T", Mock::sequence([Mock::throw("Busy", "1"), Mock::throw("Busy", "2"), Mock::raw(Mock::ret(json!({ "ok": true })))]))
+        .mock(
+            "T",
+            Mock::sequence([
+                Mock::throw("Busy", "1"),
+                Mock::throw("Busy", "2"),
+                Mock::raw(Mock::ret(json!({ "ok": true }))),
+            ]),
+        )
         .run()
         .unwrap();
     run.assert_succeeded().assert_output(json!({ "ok": true }));
     assert_eq!(run.calls("T").len(), 3);
 
-    let err = sm.scenario().mock("T", Mock::sequence([Mock::throw("Busy", "1")])).run().unwrap_err();
+    let err = sm
+        .scenario()
+        .mock("T", Mock::sequence([Mock::throw("Busy", "1")]))
+        .run()
+        .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("ran out of answers") && text.contains("repeat_last"), "{text}");
+    assert!(
+        text.contains("ran out of answers") && text.contains("repeat_last"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -70,7 +84,15 @@ fn when_answers_by_input() {
     }))
     .unwrap();
     let mock = Mock::when(json!({ "tier": "gold" }), Mock::ret(json!(80))).otherwise(Mock::ret(json!(100)));
-    let price = |tier: &str| sm.scenario().input(json!({ "tier": tier })).mock("Price", mock.clone()).run().unwrap().output().cloned();
+    let price = |tier: &str| {
+        sm.scenario()
+            .input(json!({ "tier": tier }))
+            .mock("Price", mock.clone())
+            .run()
+            .unwrap()
+            .output()
+            .cloned()
+    };
     assert_eq!(price("gold"), Some(json!(80)));
     assert_eq!(price("basic"), Some(json!(100)));
 }
@@ -96,7 +118,10 @@ fn mockall_handler_expectations() {
 #[tokio::test]
 async fn runs_inside_an_async_test() {
     let sm = two_tasks();
-    let scenario = sm.scenario().mock("Charge", json!({})).mock("Notify", json!({ "n": 1 }));
+    let scenario = sm
+        .scenario()
+        .mock("Charge", json!({}))
+        .mock("Notify", json!({ "n": 1 }));
     let run = scenario.run_async().await.unwrap();
     run.assert_output(json!({ "n": 1 }));
     // The blocking API says what to use instead of panicking.

@@ -28,10 +28,10 @@ fn sample_definitions() -> Vec<Value> {
         let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();
         for p in paths.into_iter().step_by(7).take(120) {
-            if let Ok(text) = std::fs::read_to_string(&p) {
-                if let Ok(case) = serde_json::from_str::<Value>(&text) {
-                    out.push(case["definition"].clone());
-                }
+            if let Ok(text) = std::fs::read_to_string(&p)
+                && let Ok(case) = serde_json::from_str::<Value>(&text)
+            {
+                out.push(case["definition"].clone());
             }
         }
     }
@@ -67,13 +67,27 @@ fn truncated_json_never_panics() {
 }
 
 fn mutate(value: &mut Value, rng: &mut Rng) {
-    let replacements = [json!(null), json!(-1), json!(1.5), json!("$.nope"), json!("States.Format("), json!([]), json!({}), json!(true), json!("$$.Map.Item.Value"), json!(1e300)];
+    let replacements = [
+        json!(null),
+        json!(-1),
+        json!(1.5),
+        json!("$.nope"),
+        json!("States.Format("),
+        json!([]),
+        json!({}),
+        json!(true),
+        json!("$$.Map.Item.Value"),
+        json!(1e300),
+    ];
     match value {
         Value::Object(map) => {
             let keys: Vec<String> = map.keys().cloned().collect();
             for k in keys {
                 if rng.below(6) == 0 {
-                    map.insert(k, replacements[usize::try_from(rng.below(replacements.len() as u64)).unwrap_or(0)].clone());
+                    map.insert(
+                        k,
+                        replacements[usize::try_from(rng.below(replacements.len() as u64)).unwrap_or(0)].clone(),
+                    );
                 } else if let Some(v) = map.get_mut(&k) {
                     mutate(v, rng);
                 }
@@ -101,7 +115,8 @@ fn wrong_types_never_panic() {
 fn deep_nesting_is_rejected_cleanly() {
     let mut definition = json!({ "StartAt": "Leaf", "States": { "Leaf": { "Type": "Pass", "End": true } } });
     for _ in 0..200 {
-        definition = json!({ "StartAt": "P", "States": { "P": { "Type": "Parallel", "Branches": [definition], "End": true } } });
+        definition =
+            json!({ "StartAt": "P", "States": { "P": { "Type": "Parallel", "Branches": [definition], "End": true } } });
     }
     let err = StateMachine::from_definition(definition).unwrap_err().to_string();
     assert!(err.contains("nest deeper than"), "{err}");
@@ -120,15 +135,25 @@ fn random_definition(rng: &mut Rng, depth: u32) -> Value {
     let mut states = serde_json::Map::new();
     for i in 0..n {
         let name = format!("S{depth}_{i}");
-        let next = if i + 1 == n { None } else { Some(format!("S{depth}_{}", i + 1)) };
+        let next = if i + 1 == n {
+            None
+        } else {
+            Some(format!("S{depth}_{}", i + 1))
+        };
         let mut state = match rng.below(if depth < 2 { 6 } else { 4 }) {
             0 => json!({ "Type": "Pass", "Parameters": { "v.$": "$.v", "i": i } }),
             1 => json!({ "Type": "Wait", "Seconds": rng.below(100) }),
             2 => json!({ "Type": "Pass", "Result": { "n": rng.below(10) }, "ResultPath": "$.r" }),
-            3 => json!({ "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": { "FunctionName": "f", "Payload.$": "$" }, "ResultPath": "$.t",
-                         "Retry": [ { "ErrorEquals": ["States.ALL"], "MaxAttempts": 2, "JitterStrategy": "FULL" } ] }),
-            4 => json!({ "Type": "Parallel", "Branches": [random_definition(rng, depth + 1), random_definition(rng, depth + 1)], "ResultPath": "$.p" }),
-            _ => json!({ "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": rng.below(3), "ItemProcessor": random_definition(rng, depth + 1), "ResultPath": "$.m" }),
+            3 => {
+                json!({ "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": { "FunctionName": "f", "Payload.$": "$" }, "ResultPath": "$.t",
+                         "Retry": [ { "ErrorEquals": ["States.ALL"], "MaxAttempts": 2, "JitterStrategy": "FULL" } ] })
+            }
+            4 => {
+                json!({ "Type": "Parallel", "Branches": [random_definition(rng, depth + 1), random_definition(rng, depth + 1)], "ResultPath": "$.p" })
+            }
+            _ => {
+                json!({ "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": rng.below(3), "ItemProcessor": random_definition(rng, depth + 1), "ResultPath": "$.m" })
+            }
         };
         match next {
             Some(n) => state["Next"] = json!(n),
@@ -144,10 +169,17 @@ fn random_executions_are_deterministic() {
     let mut rng = Rng(2024);
     for round in 0..40 {
         let definition = random_definition(&mut rng, 0);
-        let sm = StateMachine::from_definition(definition.clone()).unwrap_or_else(|e| panic!("round {round}: {e}\n{definition}"));
+        let sm = StateMachine::from_definition(definition.clone())
+            .unwrap_or_else(|e| panic!("round {round}: {e}\n{definition}"));
         let input = json!({ "v": round, "items": [1, 2, 3] });
         let mock = Mock::sequence([Mock::throw("Flaky", "first"), Mock::ret(json!({ "ok": true }))]).repeat_last();
-        let a = sm.scenario().input(input.clone()).seed(round).default_mock(mock.clone()).run().unwrap();
+        let a = sm
+            .scenario()
+            .input(input.clone())
+            .seed(round)
+            .default_mock(mock.clone())
+            .run()
+            .unwrap();
         let b = sm.scenario().input(input).seed(round).default_mock(mock).run().unwrap();
         assert_eq!(
             serde_json::to_string(&a.history_json()).unwrap(),
