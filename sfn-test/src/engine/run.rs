@@ -479,8 +479,13 @@ impl<'a> Run<'a> {
                 "RedriveCount": 0,
             },
             "StateMachine": { "Id": self.state_machine_arn, "Name": self.cfg.state_machine_name },
-            "State": { "EnteredTime": format_timestamp(entered_time), "Name": state.name, "RetryCount": retry_count },
+            "State": { "EnteredTime": format_timestamp(entered_time), "Name": state.name },
         });
+        // Only states that can retry have `$$.State.RetryCount`: a Pass state's context has
+        // none (conformance `context_object.test_context_object.TestSnfBase.test_input_path[_]-a43d5efe`).
+        if matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
+            ctx["State"]["RetryCount"] = json!(retry_count);
+        }
         if let Some(token) = token {
             ctx["Task"] = json!({ "Token": token });
         }
@@ -828,7 +833,9 @@ impl<'a> Run<'a> {
         attempt_no: u32,
     ) -> Result<Value, Fault> {
         let vars = frame.scopes();
-        let token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| self.task_token(attempt_no));
+        // Every Task attempt has a token in `$$.Task.Token`, not only `.waitForTaskToken` ones
+        // (conformance `callback.test_callback.TestCallback.test_sync_with_task_token`).
+        let token = Some(self.task_token(attempt_no));
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, token.as_deref());
         let scope = Scope::new(input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
@@ -847,7 +854,7 @@ impl<'a> Run<'a> {
             resource: task.resource.clone(),
             input: parameters,
             attempt: attempt_no,
-            task_token: token.clone(),
+            task_token: token.clone().filter(|_| resource.pattern() == Pattern::WaitForTaskToken),
         };
         let mock = keys
             .iter()
@@ -877,9 +884,11 @@ impl<'a> Run<'a> {
             Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
                 Either::Left(r) => r,
                 Either::Right(()) => Ok((
+                    // A timed-out Task has an empty cause, not none (conformance
+                    // `error_handling.test_task_service_lambda.TestTaskServiceLambda.test_invoke_timeout`).
                     Err(TaskError {
                         error: error.into(),
-                        cause: None,
+                        cause: Some(String::new()),
                     }),
                     false,
                 )),
@@ -1426,12 +1435,14 @@ impl<'a> Run<'a> {
             Number::Value(v) => *v,
             Number::Path(path, text) => {
                 let value = path.get(scope);
-                let parsed = value.and_then(|v| {
-                    if integer {
-                        v.as_i64().map(|i| i as f64)
-                    } else {
-                        v.as_f64()
-                    }
+                // A numeric string is read as its number: a variable assigned "1" is a valid
+                // MaxConcurrencyPath (conformance `assign...test_reference_in_map_state[MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH]`),
+                // "NoNumber" is not (`scenarios...test_map_state_tolerated_failure_count_path[NoNumber]`).
+                let parsed = value.and_then(|v| match (v, integer) {
+                    (Value::String(s), true) => s.trim().parse::<i64>().ok().map(|i| i as f64),
+                    (Value::String(s), false) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+                    (v, true) => v.as_i64().map(|i| i as f64),
+                    (v, false) => v.as_f64(),
                 });
                 match parsed {
                     Some(v) => v,
@@ -1571,8 +1582,11 @@ fn is_terminal(error: &str) -> bool {
     error == "States.Runtime"
 }
 
+/// What a Catch passes on. A failure that named no error or cause (a SendTaskFailure without
+/// them) gives nulls (conformance `callback...test_sqs_failure_in_wait_for_task_tok_no_error_field[*]`).
 fn error_object(e: &StateError) -> Value {
-    json!({ "Error": e.error, "Cause": e.cause.clone().unwrap_or_default() })
+    let error = if e.error.is_empty() { Value::Null } else { Value::String(e.error.clone()) };
+    json!({ "Error": error, "Cause": e.cause })
 }
 
 fn error_details(e: &StateError) -> Value {
