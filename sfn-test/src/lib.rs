@@ -56,6 +56,8 @@
 //! - Mocks never send heartbeats: `HeartbeatSeconds` acts as a deadline for the answer.
 
 pub mod asl;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod clock;
 pub mod engine;
 mod error;

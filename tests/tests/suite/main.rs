@@ -1,5 +1,6 @@
 //! End-to-end tests of sfn-test: one test binary, one module per area.
 
+mod cli;
 mod engine;
 mod errors;
 mod mocks;
