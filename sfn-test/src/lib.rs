@@ -59,6 +59,7 @@ pub mod asl;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod clock;
+pub mod coverage;
 pub mod engine;
 mod error;
 mod harness;

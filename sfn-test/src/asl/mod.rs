@@ -12,6 +12,7 @@ pub mod path;
 use serde_json::Value;
 
 use crate::error::{Diagnostic, Error, Result, Source};
+pub(crate) use locate::line_of;
 pub use model::{Definition, State, StateKind};
 
 /// Parses definition text: JSON, or YAML (as SAM allows for `DefinitionUri` files).

@@ -25,6 +25,19 @@ pub(crate) enum Command {
         dir: PathBuf,
         libtest: Vec<String>,
     },
+    Coverage {
+        dir: PathBuf,
+        format: Format,
+        fail_under: Option<f64>,
+    },
+}
+
+/// How `sfn-test coverage` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+    Lcov,
 }
 
 /// `sfn-test run ...`.
@@ -120,9 +133,42 @@ impl Args {
                 }
                 Command::Test { dir, libtest }
             }
+            Some("coverage") => {
+                let target =
+                    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+                let mut dir = target.join("sfn-test").join("coverage");
+                let mut format = Format::Text;
+                let mut fail_under = None;
+                while let Some(a) = it.next() {
+                    match a.as_str() {
+                        "--format" => {
+                            format = match value(&mut it, a)? {
+                                "text" => Format::Text,
+                                "json" => Format::Json,
+                                "lcov" => Format::Lcov,
+                                other => return Err(format!("--format is text, json or lcov, not {other:?}")),
+                            }
+                        }
+                        "--fail-under" => {
+                            let v = value(&mut it, a)?;
+                            let p: f64 = v
+                                .parse()
+                                .map_err(|_| format!("--fail-under takes a percentage such as 90, not {v:?}"))?;
+                            fail_under = Some(p);
+                        }
+                        flag if flag.starts_with('-') => return Err(format!("coverage: unknown option {flag}")),
+                        d => dir = PathBuf::from(d),
+                    }
+                }
+                Command::Coverage {
+                    dir,
+                    format,
+                    fail_under,
+                }
+            }
             Some(other) => {
                 return Err(format!(
-                    "unknown command {other:?}; the commands are validate, run and test"
+                    "unknown command {other:?}; the commands are validate, run, test and coverage"
                 ));
             }
         };

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::sam::Template;
 use crate::{Mock, StateMachine, Status};
-use args::{Args, Command, RunArgs};
+use args::{Args, Command, Format, RunArgs};
 
 /// What `sfn-test --help` prints.
 pub const USAGE: &str = "\
@@ -26,10 +26,13 @@ usage:
       function name or ARN); prints the status, the states entered, the output
   sfn-test test [<dir>] [-- <libtest options and filters>]
       run every *.sfn.yaml / *.sfn.json table file under <dir> (default: tests)
+  sfn-test coverage [<dir>] [--format text|json|lcov] [--fail-under <percent>]
+      merge the coverage records that tests wrote with SFN_TEST_COVERAGE=1 (default folder:
+      target/sfn-test/coverage) and report the states, transitions and Choice rules visited
   sfn-test --help | --version
 
-exit status: 0 when everything validated / the execution succeeded / every case passed,
-1 otherwise, 2 for a command line that cannot be understood";
+exit status: 0 when everything validated / the execution succeeded / every case passed /
+coverage is at least --fail-under, 1 otherwise, 2 for a command line that cannot be understood";
 
 /// Runs the command line and returns the process exit status.
 pub fn main() -> std::process::ExitCode {
@@ -54,6 +57,11 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Command::Validate { files, state_machine } => validate(&files, state_machine.as_deref(), out),
         Command::Run(run_args) => execute(&run_args, out),
         Command::Test { dir, libtest } => return test(&dir, &libtest),
+        Command::Coverage {
+            dir,
+            format,
+            fail_under,
+        } => coverage(&dir, format, fail_under, out),
     };
     match result {
         Ok(code) => code,
@@ -200,4 +208,53 @@ fn test(dir: &Path, libtest: &[String]) -> u8 {
     let trials = crate::table::trials(absolute(dir));
     let conclusion = libtest_mimic::run(&arguments, trials);
     u8::from(conclusion.has_failed())
+}
+
+fn coverage(dir: &Path, format: Format, fail_under: Option<f64>, out: &mut dyn Write) -> std::io::Result<u8> {
+    let records = match crate::coverage::load(absolute(dir)) {
+        Ok(r) => r,
+        Err(e) => {
+            writeln!(out, "{e}\nrun the tests with SFN_TEST_COVERAGE=1 first")?;
+            return Ok(1);
+        }
+    };
+    match format {
+        Format::Text => {
+            for c in &records {
+                write!(out, "{}", c.text())?;
+            }
+        }
+        Format::Json => {
+            let all: Vec<Value> = records.iter().map(crate::coverage::Coverage::json).collect();
+            writeln!(out, "{}", pretty(&Value::Array(all)))?;
+        }
+        Format::Lcov => {
+            for c in &records {
+                if let Some(record) = c.lcov() {
+                    write!(out, "{record}")?;
+                }
+            }
+        }
+    }
+    let (covered, total) = records
+        .iter()
+        .map(|c| c.state_totals())
+        .fold((0, 0), |(a, b), t| (a + t.covered, b + t.total));
+    let percent = if total == 0 {
+        100.0
+    } else {
+        covered as f64 * 100.0 / total as f64
+    };
+    let below = fail_under.is_some_and(|threshold| percent < threshold);
+    if format == Format::Text {
+        writeln!(
+            out,
+            "coverage: states {covered}/{total} ({percent:.1}%) over {} state machines",
+            records.len()
+        )?;
+        if let Some(threshold) = fail_under.filter(|_| below) {
+            writeln!(out, "coverage: below --fail-under {threshold}")?;
+        }
+    }
+    Ok(u8::from(below))
 }

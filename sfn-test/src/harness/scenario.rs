@@ -161,7 +161,9 @@ impl<'m> Scenario<'m> {
             max_duration: Duration::from_secs(365 * 24 * 3600),
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
-        Ok(Execution::new(outcome, self.start, self.machine.name.clone()))
+        let run = Execution::new(outcome, self.start, self.machine.name.clone());
+        crate::coverage::record_execution(self.machine, &run);
+        Ok(run)
     }
 
     /// A mock key that names no Task state and no resource is almost always a typo.

@@ -1,6 +1,7 @@
 //! End-to-end tests of sfn-test: one test binary, one module per area.
 
 mod cli;
+mod coverage;
 mod engine;
 mod errors;
 mod mocks;
