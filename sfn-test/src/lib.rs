@@ -73,7 +73,7 @@ pub use clock::{format_timestamp, parse_timestamp};
 pub use engine::{Event, Status};
 pub use error::{Diagnostic, Error, Result};
 pub use harness::{Execution, HISTORY_LIMIT, Scenario, StateMachine};
-pub use integrations::{Mock, MockTaskHandler, TaskCall, TaskError, TaskHandler, TaskResult};
+pub use integrations::{Mock, MockConfig, MockTaskHandler, TaskCall, TaskError, TaskHandler, TaskResult};
 pub use json::json_equal;
 #[cfg(feature = "derive")]
 pub use sfn_test_derive::{case, sfn_test};

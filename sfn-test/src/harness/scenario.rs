@@ -80,6 +80,16 @@ impl<'m> Scenario<'m> {
         self
     }
 
+    /// Adds several mocks at once, e.g. a Step Functions Local test case:
+    /// `.mocks(MockConfig::load("MockConfigFile.json")?.test_case("HappyPath")?)`.
+    #[must_use]
+    pub fn mocks<K: Into<String>>(mut self, mocks: impl IntoIterator<Item = (K, Mock)>) -> Self {
+        for (key, mock) in mocks {
+            self.mocks.insert(key.into(), mock);
+        }
+        self
+    }
+
     /// Answers every Task call no other mock matches.
     #[must_use]
     pub fn default_mock(mut self, mock: impl Into<Mock>) -> Self {

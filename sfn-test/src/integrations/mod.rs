@@ -2,9 +2,11 @@
 //! nothing of how a test was written.
 
 pub(crate) mod mock;
+mod mock_config;
 mod resource;
 
 pub use mock::{Mock, MockTaskHandler, TaskCall, TaskError, TaskHandler, TaskResult};
+pub use mock_config::MockConfig;
 pub use resource::{Pattern, Resource};
 
 /// True when `value` contains `subset`: objects by key, recursively; everything else equal.

@@ -4,5 +4,6 @@ mod cli;
 mod coverage;
 mod engine;
 mod errors;
+mod mock_config;
 mod mocks;
 mod robustness;
