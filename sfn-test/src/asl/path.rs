@@ -88,6 +88,10 @@ fn segments(text: &str, body: &str) -> Result<Vec<Segment>, PathError> {
                     }
                 } else {
                     i += 1;
+                    // `$.abc.['def ghi']`: a dot before brackets, as AWS's "Paths" page writes it.
+                    if chars.get(i) == Some(&'[') {
+                        continue;
+                    }
                 }
                 let start = i;
                 while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
@@ -99,11 +103,11 @@ fn segments(text: &str, body: &str) -> Result<Vec<Segment>, PathError> {
                 }
                 if name == "*" {
                     out.push(Segment::Wildcard);
-                } else if name.ends_with("()") {
-                    return Err(err(&format!(
-                        "functions such as '{name}' are not supported in paths; use an intrinsic function (States.ArrayLength, ...)"
-                    )));
                 } else {
+                    // Functions such as `length()` are not supported ("Paths", AWS docs), yet a
+                    // definition using one validates; at run time the path finds nothing
+                    // ("The JSONPath '$.Jobs.sum()' ... could not be found in the input"), which
+                    // a field named `sum()` reproduces.
                     out.push(Segment::Name(name));
                 }
             }
@@ -449,6 +453,9 @@ mod tests {
         );
         assert_eq!(JsonPath::parse("$count.n").unwrap().select(&s), Some(json!(3)));
         assert_eq!(JsonPath::parse("$.missing").unwrap().select(&s), None);
+        assert_eq!(JsonPath::parse("$.a.['b-c'][0]").unwrap().select(&s), Some(json!(1)));
+        // Functions parse but find nothing at run time, as on AWS.
+        assert_eq!(JsonPath::parse("$.a.b-c.length()").unwrap().select(&s), None);
     }
 
     #[test]
