@@ -483,7 +483,10 @@ impl<'a> Run<'a> {
         });
         // Only states that can retry have `$$.State.RetryCount`: a Pass state's context has
         // none (conformance `context_object.test_context_object.TestSnfBase.test_input_path[_]-a43d5efe`).
-        if matches!(state.kind, StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)) {
+        if matches!(
+            state.kind,
+            StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+        ) {
             ctx["State"]["RetryCount"] = json!(retry_count);
         }
         if let Some(token) = token {
@@ -854,7 +857,9 @@ impl<'a> Run<'a> {
             resource: task.resource.clone(),
             input: parameters,
             attempt: attempt_no,
-            task_token: token.clone().filter(|_| resource.pattern() == Pattern::WaitForTaskToken),
+            task_token: token
+                .clone()
+                .filter(|_| resource.pattern() == Pattern::WaitForTaskToken),
         };
         let mock = keys
             .iter()
@@ -1585,7 +1590,11 @@ fn is_terminal(error: &str) -> bool {
 /// What a Catch passes on. A failure that named no error or cause (a SendTaskFailure without
 /// them) gives nulls (conformance `callback...test_sqs_failure_in_wait_for_task_tok_no_error_field[*]`).
 fn error_object(e: &StateError) -> Value {
-    let error = if e.error.is_empty() { Value::Null } else { Value::String(e.error.clone()) };
+    let error = if e.error.is_empty() {
+        Value::Null
+    } else {
+        Value::String(e.error.clone())
+    };
     json!({ "Error": error, "Cause": e.cause })
 }
 
