@@ -492,3 +492,101 @@ impl Errors {
         self.0.map_or(Ok(()), Err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(attr: &str, item: &str) -> String {
+        let attr: TokenStream2 = attr.parse().unwrap();
+        let func: ItemFn = syn::parse_str(item).unwrap();
+        expand(attr, func).to_string()
+    }
+
+    /// The messages of the `compile_error!`s an expansion holds.
+    fn errors(attr: &str, item: &str) -> Vec<String> {
+        let out = expand_str(attr, item);
+        let file: syn::File = syn::parse_str(&out).unwrap();
+        let mut messages = Vec::new();
+        for item in file.items {
+            if let syn::Item::Macro(m) = item
+                && m.mac.path.segments.last().is_some_and(|s| s.ident == "compile_error")
+            {
+                let lit: LitStr = m.mac.parse_body().unwrap();
+                messages.push(lit.value());
+            }
+        }
+        messages
+    }
+
+    const ROWS: &str = r#"
+        #[case::small(json!({ "amount": 40 }), "Approve")]
+        #[case::large(json!({ "amount": 4000 }), "Manual review")]
+        fn routes(sm: &StateMachine, input: Value, last: &str) {}
+    "#;
+
+    #[test]
+    fn rows_become_tests_in_a_module_named_after_the_function() {
+        let out = expand_str(r#"template = "template.yaml", state_machine = "Flow""#, ROWS);
+        let file: syn::File = syn::parse_str(&out).unwrap();
+        let [syn::Item::Mod(module)] = file.items.as_slice() else {
+            panic!("one module expected: {out}")
+        };
+        assert_eq!(module.ident, "routes");
+        let tests: Vec<String> = module
+            .content
+            .as_ref()
+            .unwrap()
+            .1
+            .iter()
+            .filter_map(|i| match i {
+                syn::Item::Fn(f) if f.attrs.iter().any(|a| a.path().is_ident("test")) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tests, ["small", "large"]);
+        assert!(
+            out.contains("state_machine (:: core :: env ! (\"CARGO_MANIFEST_DIR\") , \"template.yaml\" , \"Flow\")"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn without_rows_the_function_is_one_test() {
+        let out = expand_str(r#"definition = "flow.asl.json""#, "fn loads(sm: &StateMachine) {}");
+        assert!(out.contains("fn __sfn_test_loads"), "{out}");
+        assert!(out.contains("# [test] fn loads ()"), "{out}");
+        assert!(out.contains("state_machine_from_definition"), "{out}");
+    }
+
+    #[test]
+    fn bad_attributes_are_errors_that_say_what_to_write() {
+        let item = "fn f(sm: &StateMachine) {}";
+        let e = errors(r#"templat = "t.yaml""#, item);
+        assert!(e[0].contains("unknown key `templat`"), "{e:?}");
+        let e = errors(r#"template = "t.yaml""#, item);
+        assert!(e[0].contains("`template` needs `state_machine"), "{e:?}");
+        let e = errors(
+            r#"template = "t.yaml", state_machine = "F", definition = "d.json""#,
+            item,
+        );
+        assert!(e[0].contains("not both"), "{e:?}");
+        let e = errors(r#"definition = 3"#, item);
+        assert!(e[0].contains("expected a string literal"), "{e:?}");
+        let e = errors("", item);
+        assert!(e[0].contains("expected `template"), "{e:?}");
+    }
+
+    #[test]
+    fn bad_functions_and_rows_are_errors_and_the_function_stays() {
+        let attr = r#"definition = "d.json""#;
+        let e = errors(attr, "fn none() {}");
+        assert!(e.iter().any(|m| m.contains("first parameter")), "{e:?}");
+        let e = errors(attr, "#[case::a(1, 2)] fn f(sm: &StateMachine, x: u8) {}");
+        assert!(e.iter().any(|m| m.contains("expected 1")), "{e:?}");
+        let e = errors(attr, "#[case::a(1)] #[case::a(2)] fn f(sm: &StateMachine, x: u8) {}");
+        assert!(e.iter().any(|m| m.contains("duplicate")), "{e:?}");
+        // The body is still emitted, so the rest of the file keeps type-checking.
+        assert!(expand_str(attr, "fn none() {}").contains("fn none ()"));
+    }
+}
