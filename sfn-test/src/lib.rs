@@ -50,10 +50,20 @@
 //!   libtest-mimic trial per case.
 //!
 //! # Limitations
-//! - JSONata state machines (`QueryLanguage: JSONata`) are rejected with a clear error: not
-//!   supported yet.
+//! - JSONata (`QueryLanguage: JSONata`) runs on the `jsonata-core` engine, not on AWS's
+//!   jsonata-js: JSONata error codes match, but a message's wording may differ. `$random`,
+//!   `$uuid` and `$shuffle` draw from the scenario's seed and `$now`/`$millis` read the
+//!   virtual clock, so their values differ from AWS's. Validation messages for JSONata fields
+//!   are this crate's own wording.
 //! - Distributed Map `ItemReader`, `ItemBatcher` and `ResultWriter` are not run yet.
 //! - Mocks never send heartbeats: `HeartbeatSeconds` acts as a deadline for the answer.
+//! - [`StateMachine::permission_report`] and [`Scenario::enforce_permissions`] read the role's
+//!   policies from the template and ignore IAM `Condition`s, permission boundaries and
+//!   resource-based policies; a role from another stack, and AWS managed policies other than
+//!   the common ones, are reported as unchecked rather than guessed.
+//! - [`StateMachine::trigger`] covers the SAM state machine event types (`Schedule`,
+//!   `ScheduleV2`, `EventBridgeRule`, `CloudWatchEvent`, `Api`); templates are not deployed, so
+//!   a rule's `EventBusName` or a schedule's expression is not checked against an event.
 
 pub mod asl;
 #[cfg(feature = "cli")]
@@ -72,7 +82,7 @@ pub mod table;
 pub use clock::{format_timestamp, parse_timestamp};
 pub use engine::{Event, Status};
 pub use error::{Diagnostic, Error, Result};
-pub use harness::{Execution, HISTORY_LIMIT, Scenario, StateMachine};
+pub use harness::{Execution, HISTORY_LIMIT, Need, PermissionFinding, PermissionReport, Scenario, StateMachine};
 pub use integrations::{Mock, MockConfig, MockTaskHandler, TaskCall, TaskError, TaskHandler, TaskResult};
 pub use json::json_equal;
 #[cfg(feature = "derive")]

@@ -3,6 +3,8 @@
 //! The runners read shared data through paths relative to the workspace root
 //! (`../shared/...`), overridable by environment variables.
 
+pub mod report;
+
 use std::path::PathBuf;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).

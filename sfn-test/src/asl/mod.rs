@@ -1,9 +1,11 @@
 //! Amazon States Language: parses definition text into a typed model and validates it the way
 //! `ValidateStateMachineDefinition` does (a code, a message and a location per finding).
-//! Paths, intrinsic functions and payload templates are compiled here, once per definition.
+//! Paths, intrinsic functions, payload templates and JSONata expressions are compiled here,
+//! once per definition.
 //! This phase knows nothing of templates or of running an execution.
 
 pub mod intrinsics;
+pub(crate) mod jsonata;
 mod locate;
 pub(crate) mod model;
 mod parse;

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::intrinsics::Intrinsic;
+use super::jsonata::{Expression, Template};
 use super::path::{JsonPath, ReferencePath};
 
 /// A parsed, validated state machine definition (the top level, or a Parallel branch / Map
@@ -48,6 +49,9 @@ pub struct State {
     pub pointer: String,
     /// Input and output processing common to most types.
     pub io: Io,
+    /// The JSONata fields, when the state's query language is JSONata (`io` then holds
+    /// only defaults).
+    pub jsonata: Option<Box<Jsonata>>,
     /// Where to go next: `Some(index)` or `None` for `End: true` / terminal types.
     pub next: Option<usize>,
     /// Type-specific fields.
@@ -96,6 +100,30 @@ pub struct Io {
     pub result_selector: Option<Payload>,
     /// `Assign`.
     pub assign: Option<Payload>,
+}
+
+/// The JSONata fields of a state (or of a catcher: `output` and `assign` only).
+#[derive(Debug, Default)]
+pub struct Jsonata {
+    /// `Arguments` (Task, Parallel) or `ItemSelector` (Map).
+    pub arguments: Option<Template>,
+    /// `Output`.
+    pub output: Option<Template>,
+    /// `Assign`.
+    pub assign: Option<Template>,
+    /// `Items` (Map).
+    pub items: Option<Template>,
+}
+
+/// A JSONata Choice rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// `Condition`: a boolean, or an expression that must give one.
+    pub condition: Template,
+    /// `Next`, resolved.
+    pub next: usize,
+    /// The rule's `Assign` and `Output`.
+    pub io: Jsonata,
 }
 
 /// A compiled payload template (`Parameters`, `ResultSelector`, `ItemSelector`, `Assign`):
@@ -163,6 +191,8 @@ pub enum Seconds {
     Value(u64),
     /// `...Path`: read at run time.
     Path(ReferencePath, String),
+    /// A JSONata expression (JSONata states).
+    Expression(Box<Expression>),
 }
 
 /// `Task`.
@@ -210,6 +240,8 @@ pub struct Catcher {
     pub result_path: PathField<ReferencePath>,
     /// `Assign`.
     pub assign: Option<Payload>,
+    /// `Output` and `Assign` of a catcher in a JSONata state.
+    pub jsonata: Option<Box<Jsonata>>,
 }
 
 /// `Choice`.
@@ -219,6 +251,8 @@ pub struct Choice {
     pub choices: Vec<(Condition, usize, Option<Payload>)>,
     /// `Default`, resolved.
     pub default: Option<usize>,
+    /// The rules of a JSONata Choice state (`choices` is then empty).
+    pub rules: Vec<Rule>,
 }
 
 /// A Choice rule's boolean expression.
@@ -292,6 +326,13 @@ pub enum Wait {
     Timestamp(i64),
     /// `TimestampPath`.
     TimestampPath(ReferencePath, String),
+    /// `Seconds` (or `Timestamp`, when `timestamp`) as a JSONata expression.
+    Expression {
+        /// The field is `Timestamp`.
+        timestamp: bool,
+        /// The expression.
+        expression: Box<Expression>,
+    },
 }
 
 /// A string given literally, by a path, or by an intrinsic function (`Error`/`ErrorPath`).
@@ -303,6 +344,8 @@ pub enum Text {
     Path(ReferencePath, String),
     /// An intrinsic call.
     Intrinsic(Intrinsic, String),
+    /// A JSONata expression (JSONata states).
+    Expression(Box<Expression>),
 }
 
 /// `Fail`.
@@ -332,6 +375,8 @@ pub enum Number {
     Value(f64),
     /// `...Path`.
     Path(ReferencePath, String),
+    /// A JSONata expression (JSONata states).
+    Expression(Box<Expression>),
 }
 
 /// `Map`.

@@ -10,11 +10,15 @@ use super::model::*;
 use super::path::{JsonPath, ReferencePath};
 use crate::error::Diagnostic;
 
+mod jsonata;
+
 /// Parses and validates a definition. On failure returns every finding, in definition order.
 pub fn parse_definition(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
     let mut parser = Parser {
         diagnostics: Vec::new(),
         depth: 0,
+        jsonata: false,
+        top_jsonata: false,
     };
     let definition = parser.definition(value, "", true);
     match definition {
@@ -85,7 +89,7 @@ fn allowed(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Fields of the JSONata query language, which this interpreter does not run yet.
+/// Fields of the JSONata query language only.
 const JSONATA_FIELDS: &[&str] = &["Arguments", "Output", "Items", "Condition"];
 
 /// How deep Parallel/Map definitions and Choice rules may nest; deeper input is rejected
@@ -95,6 +99,10 @@ const MAX_DEPTH: usize = 64;
 struct Parser {
     diagnostics: Vec<Diagnostic>,
     depth: usize,
+    /// The query language states inherit here: `true` for JSONata.
+    jsonata: bool,
+    /// The top level is JSONata, where no state may use JSONPath.
+    top_jsonata: bool,
 }
 
 fn escape(token: &str) -> String {
@@ -128,7 +136,9 @@ impl Parser {
             return None;
         }
         self.depth += 1;
+        let inherited = self.jsonata;
         let result = self.definition_inner(value, pointer, top);
+        self.jsonata = inherited;
         self.depth -= 1;
         result
     }
@@ -163,7 +173,12 @@ impl Parser {
                 );
             }
         }
-        self.query_language(obj, pointer);
+        if let Some(jsonata) = self.query_language(obj, pointer) {
+            self.jsonata = jsonata;
+            if top {
+                self.top_jsonata = jsonata;
+            }
+        }
         let Some(states) = obj.get("States") else {
             self.schema(pointer, "missing required field 'States'".into());
             return None;
@@ -263,6 +278,7 @@ impl Parser {
             match &s.kind {
                 StateKind::Choice(c) => {
                     stack.extend(c.choices.iter().map(|(_, n, _)| *n));
+                    stack.extend(c.rules.iter().map(|r| r.next));
                     stack.extend(c.default);
                 }
                 StateKind::Task(t) => stack.extend(t.catch.iter().map(|c| c.next)),
@@ -284,19 +300,30 @@ impl Parser {
         }
     }
 
-    fn query_language(&mut self, obj: &JsonMap<String, Value>, pointer: &str) {
+    /// `QueryLanguage`: `Some(true)` for JSONata, `Some(false)` for JSONPath, `None` when absent
+    /// (or invalid, which is reported).
+    fn query_language(&mut self, obj: &JsonMap<String, Value>, pointer: &str) -> Option<bool> {
         match obj.get("QueryLanguage") {
-            None => {}
-            Some(Value::String(s)) if s == "JSONPath" => {}
-            Some(Value::String(s)) if s == "JSONata" => self.error(
-                "UNSUPPORTED",
-                &child(pointer, "QueryLanguage"),
-                "not supported yet: the JSONata query language; this version runs JSONPath state machines".into(),
-            ),
-            Some(other) => self.schema(
-                &child(pointer, "QueryLanguage"),
-                format!("'QueryLanguage' must be \"JSONPath\" or \"JSONata\", found {other}"),
-            ),
+            None => None,
+            Some(Value::String(s)) if s == "JSONPath" => {
+                // AWS docs, "State machine structure": a JSONata state machine cannot go back to
+                // a mix of JSONata and JSONPath states.
+                if self.top_jsonata {
+                    self.schema(
+                        &child(pointer, "QueryLanguage"),
+                        "'QueryLanguage' cannot be \"JSONPath\" inside a state machine whose top-level QueryLanguage is \"JSONata\"; set JSONata per state instead, on a JSONPath state machine".into(),
+                    );
+                }
+                Some(false)
+            }
+            Some(Value::String(s)) if s == "JSONata" => Some(true),
+            Some(other) => {
+                self.schema(
+                    &child(pointer, "QueryLanguage"),
+                    format!("'QueryLanguage' must be \"JSONPath\" or \"JSONata\", found {other}"),
+                );
+                None
+            }
         }
     }
 
@@ -335,7 +362,29 @@ impl Parser {
             return None;
         };
         let errors_before = self.diagnostics.len();
-        self.query_language(obj, ptr);
+        let jsonata = self.query_language(obj, ptr).unwrap_or(self.jsonata);
+        // Branches and iterators inherit the state's query language.
+        let inherited = std::mem::replace(&mut self.jsonata, jsonata);
+        let state = if jsonata {
+            self.jsonata_state(name, obj, ptr, names, type_name, errors_before)
+        } else {
+            self.jsonpath_state(name, obj, ptr, names, type_name, specific, errors_before)
+        };
+        self.jsonata = inherited;
+        state
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn jsonpath_state(
+        &mut self,
+        name: &str,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        names: &HashMap<&str, usize>,
+        type_name: &str,
+        specific: &[&str],
+        errors_before: usize,
+    ) -> Option<State> {
         let has_flow = !matches!(type_name, "Choice" | "Succeed" | "Fail");
         let has_io = type_name != "Fail";
         for key in obj.keys() {
@@ -347,10 +396,9 @@ impl Parser {
                 continue;
             }
             if JSONATA_FIELDS.contains(&key.as_str()) {
-                self.error(
-                    "UNSUPPORTED",
+                self.schema(
                     &child(ptr, key),
-                    format!("not supported yet: '{key}' belongs to the JSONata query language; this version runs JSONPath state machines"),
+                    format!("field '{key}' is supported only when QueryLanguage is JSONata (state '{name}' uses JSONPath); set \"QueryLanguage\": \"JSONata\" on the state or the state machine"),
                 );
             } else {
                 self.schema(
@@ -360,37 +408,8 @@ impl Parser {
             }
         }
 
-        // Transitions.
         let next = if has_flow {
-            let end = match obj.get("End") {
-                None => false,
-                Some(Value::Bool(b)) => *b,
-                Some(other) => {
-                    self.schema(
-                        &child(ptr, "End"),
-                        format!("'End' must be a boolean, found {}", kind_of(other)),
-                    );
-                    false
-                }
-            };
-            match (obj.get("Next"), end) {
-                (Some(_), true) => {
-                    self.schema(
-                        ptr,
-                        format!("state '{name}' has both 'Next' and \"End\": true; keep one"),
-                    );
-                    None
-                }
-                (Some(n), false) => self.target(n, &child(ptr, "Next"), names),
-                (None, true) => None,
-                (None, false) => {
-                    self.schema(
-                        ptr,
-                        format!("state '{name}' has neither 'Next' nor \"End\": true; add one"),
-                    );
-                    None
-                }
-            }
+            self.transition(obj, ptr, name, names)
         } else {
             None
         };
@@ -445,9 +464,49 @@ impl Parser {
             name: name.to_string(),
             pointer: ptr.to_string(),
             io,
+            jsonata: None,
             next,
             kind,
         })
+    }
+
+    /// `Next` / `End` of a state that has them.
+    fn transition(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        name: &str,
+        names: &HashMap<&str, usize>,
+    ) -> Option<usize> {
+        let end = match obj.get("End") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.schema(
+                    &child(ptr, "End"),
+                    format!("'End' must be a boolean, found {}", kind_of(other)),
+                );
+                false
+            }
+        };
+        match (obj.get("Next"), end) {
+            (Some(_), true) => {
+                self.schema(
+                    ptr,
+                    format!("state '{name}' has both 'Next' and \"End\": true; keep one"),
+                );
+                None
+            }
+            (Some(n), false) => self.target(n, &child(ptr, "Next"), names),
+            (None, true) => None,
+            (None, false) => {
+                self.schema(
+                    ptr,
+                    format!("state '{name}' has neither 'Next' nor \"End\": true; add one"),
+                );
+                None
+            }
+        }
     }
 
     fn target(&mut self, value: &Value, ptr: &str, names: &HashMap<&str, usize>) -> Option<usize> {
@@ -723,29 +782,34 @@ impl Parser {
         }
     }
 
-    fn task(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Option<Task> {
-        let resource = match obj.get("Resource") {
-            Some(Value::String(r)) if r.starts_with("arn:") => r.clone(),
+    /// A Task's `Resource`: an ARN.
+    fn resource(&mut self, obj: &JsonMap<String, Value>, ptr: &str) -> Option<String> {
+        match obj.get("Resource") {
+            Some(Value::String(r)) if r.starts_with("arn:") => Some(r.clone()),
             Some(Value::String(r)) => {
                 self.error(
                     "INVALID_RESOURCE",
                     &child(ptr, "Resource"),
                     format!("'Resource' must be an ARN (arn:aws:states:::lambda:invoke, a Lambda function ARN, ...), found {r:?}; is a DefinitionSubstitutions entry missing?"),
                 );
-                return None;
+                None
             }
             Some(other) => {
                 self.schema(
                     &child(ptr, "Resource"),
                     format!("'Resource' must be a string, found {}", kind_of(other)),
                 );
-                return None;
+                None
             }
             None => {
                 self.schema(ptr, "a Task state needs a 'Resource'".into());
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    fn task(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Option<Task> {
+        let resource = self.resource(obj, ptr)?;
         Some(Task {
             resource,
             timeout: self.seconds(obj, ptr, "TimeoutSeconds"),
@@ -893,6 +957,7 @@ impl Parser {
                     next,
                     result_path,
                     assign,
+                    jsonata: None,
                 });
             }
         }
@@ -931,7 +996,11 @@ impl Parser {
         let default = obj
             .get("Default")
             .and_then(|d| self.target(d, &child(ptr, "Default"), names));
-        Some(Choice { choices, default })
+        Some(Choice {
+            choices,
+            default,
+            rules: Vec::new(),
+        })
     }
 
     fn condition(&mut self, r: &JsonMap<String, Value>, ptr: &str, top: bool) -> Option<Condition> {

@@ -217,10 +217,30 @@ fn root(text: &str) -> Result<(Root, &str), PathError> {
     }
 }
 
+/// Up to this many fields, a field is found by comparing names: cheaper than hashing the name
+/// (serde_json's maps hash with SipHash), as most objects in state data are this small.
+const SCAN_FIELDS: usize = 8;
+
+/// The position of field `name` in a small object; `None` for a large one or a missing field.
+fn scan(map: &Map<String, Value>, name: &str) -> Option<usize> {
+    if map.len() > SCAN_FIELDS {
+        return None;
+    }
+    map.keys().position(|k| k == name)
+}
+
+fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if map.len() > SCAN_FIELDS {
+        map.get(name)
+    } else {
+        map.iter().find_map(|(k, v)| (k == name).then_some(v))
+    }
+}
+
 fn walk<'a>(mut value: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
     for segment in segments {
         value = match (segment, value) {
-            (Segment::Name(name), Value::Object(map)) => map.get(name)?,
+            (Segment::Name(name), Value::Object(map)) => field(map, name)?,
             (Segment::Index(i), Value::Array(items)) => {
                 let i = if *i < 0 {
                     i64::try_from(items.len()).ok()? + i
@@ -375,47 +395,75 @@ impl ReferencePath {
     /// When a step of the path meets something that is not an object (or, for an index, an
     /// array long enough), or the path does not start at `$`.
     pub fn set(&self, input: Value, value: Value) -> Result<Value, PathError> {
+        let mut input = input;
+        self.set_in(&mut input, value)?;
+        Ok(input)
+    }
+
+    /// Like [`set`](ReferencePath::set), in place; on an error `input` is left as it was.
+    ///
+    /// # Errors
+    /// As [`set`](ReferencePath::set).
+    pub fn set_in(&self, input: &mut Value, value: Value) -> Result<(), PathError> {
         if self.root != Root::Input {
             return Err(PathError(
                 "only paths into the state's input ('$...') can be written".into(),
             ));
         }
-        if self.segments.is_empty() {
-            return Ok(value);
-        }
-        let mut input = input;
-        let mut slot = &mut input;
+        // Check the whole path before writing anything: a failure half-way would otherwise
+        // leave the objects created on the way behind.
+        let mut probe = Some(&*input);
         for segment in &self.segments {
-            slot = match segment {
-                Segment::Name(name) => {
-                    let Value::Object(map) = slot else {
-                        return Err(PathError(format!(
-                            "the field '{name}' cannot be added to a value that is not an object"
-                        )));
-                    };
-                    map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()))
+            probe = match (segment, probe) {
+                (Segment::Name(name), Some(Value::Object(map))) => field(map, name),
+                // Created by the write below.
+                (Segment::Name(_), None) => None,
+                (Segment::Name(name), Some(_)) => {
+                    return Err(PathError(format!(
+                        "the field '{name}' cannot be added to a value that is not an object"
+                    )));
                 }
-                Segment::Index(i) => {
-                    let Value::Array(items) = slot else {
-                        return Err(PathError(format!("index [{i}] of a value that is not an array")));
-                    };
-                    let len = items.len();
-                    let at = if *i < 0 {
-                        i64::try_from(len).unwrap_or(i64::MAX) + i
-                    } else {
-                        *i
-                    };
-                    match usize::try_from(at).ok().filter(|&n| n < len) {
-                        Some(n) => &mut items[n],
-                        None => return Err(PathError(format!("index [{i}] is out of bounds of an array of {len}"))),
-                    }
+                (Segment::Index(i), Some(Value::Array(items))) => Some(&items[array_slot(*i, items.len())?]),
+                (Segment::Index(i), _) => {
+                    return Err(PathError(format!("index [{i}] of a value that is not an array")));
                 }
                 _ => unreachable!("reference paths hold only definite segments (checked in parse)"),
             };
         }
+        let mut slot = input;
+        for segment in &self.segments {
+            slot = match (segment, slot) {
+                (Segment::Name(name), Value::Object(map)) => match scan(map, name) {
+                    // An existing field is found without allocating a key.
+                    Some(i) => match map.values_mut().nth(i) {
+                        Some(v) => v,
+                        None => unreachable!("the position was found above"),
+                    },
+                    None => map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new())),
+                },
+                (Segment::Index(i), Value::Array(items)) => {
+                    let n = array_slot(*i, items.len())?;
+                    &mut items[n]
+                }
+                _ => unreachable!("the path was checked above"),
+            };
+        }
         *slot = value;
-        Ok(input)
+        Ok(())
     }
+}
+
+/// The position index `i` (negative: from the end) names in an array of `len`.
+fn array_slot(i: i64, len: usize) -> Result<usize, PathError> {
+    let at = if i < 0 {
+        i64::try_from(len).unwrap_or(i64::MAX) + i
+    } else {
+        i
+    };
+    usize::try_from(at)
+        .ok()
+        .filter(|&n| n < len)
+        .ok_or_else(|| PathError(format!("index [{i}] is out of bounds of an array of {len}")))
 }
 
 #[cfg(test)]

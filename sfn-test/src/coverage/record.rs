@@ -127,6 +127,11 @@ fn add_definition(definition: &Definition, plan: &mut Coverage) {
                     plan.choice_rules.insert((state.pointer.clone(), i));
                     plan.transitions.insert((state.pointer.clone(), ptr(*next)));
                 }
+                // A JSONata Choice state keeps its rules in `rules` (`choices` is empty).
+                for (i, rule) in c.rules.iter().enumerate() {
+                    plan.choice_rules.insert((state.pointer.clone(), i));
+                    plan.transitions.insert((state.pointer.clone(), ptr(rule.next)));
+                }
                 if let Some(default) = c.default {
                     plan.choice_rules.insert((state.pointer.clone(), DEFAULT_RULE));
                     plan.transitions.insert((state.pointer.clone(), ptr(default)));

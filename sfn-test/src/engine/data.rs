@@ -154,20 +154,24 @@ pub(crate) fn apply_result_path(
         PathField::Default => Ok(result),
         PathField::Null => Ok(input),
         PathField::Path(path, text) => {
-            let input_text = if path.is_root() {
-                String::new()
-            } else {
-                serde_json::to_string(&input).unwrap_or_default()
-            };
-            path.set(input, result).map_err(|e| {
-                StateError::new(
-                    "States.ResultPathMatchFailure",
-                    format!(
-                        "Unable to apply ResultPath \"{}\" to input \"{}\": {e}",
-                        text, input_text
-                    ),
-                )
-            })
+            let mut input = input;
+            match path.set_in(&mut input, result) {
+                Ok(()) => Ok(input),
+                Err(e) => {
+                    let input_text = if path.is_root() {
+                        String::new()
+                    } else {
+                        serde_json::to_string(&input).unwrap_or_default()
+                    };
+                    Err(StateError::new(
+                        "States.ResultPathMatchFailure",
+                        format!(
+                            "Unable to apply ResultPath \"{}\" to input \"{}\": {e}",
+                            text, input_text
+                        ),
+                    ))
+                }
+            }
         }
     }
 }

@@ -1,6 +1,13 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
+use std::cell::Cell;
+use std::io;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter};
+
 use serde_json::{Map, Value, json};
 
 use crate::clock::{Millis, format_timestamp};
@@ -16,8 +23,93 @@ pub struct Event {
     pub timestamp: Millis,
     /// The event type (`PassStateEntered`, `TaskScheduled`, ...).
     pub kind: &'static str,
-    /// The `*EventDetails` field name and value, when the event has details.
-    pub details: Option<(&'static str, Value)>,
+    /// The `*EventDetails` field name and its value, shaped on demand.
+    details: Option<(&'static str, Details)>,
+}
+
+/// An event's details as the engine has them. Most events carry a state's input or output
+/// plus a field or two; building AWS's wrapper object for each of them (a map, its keys,
+/// `{"truncated": false}`) cost more than the rest of a state transition, so it is built
+/// only when a test reads the event.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Details {
+    /// Any details, already as JSON.
+    Json(Value),
+    /// [`with_payload`]`(field, value, [("name", name)])`: `*StateEntered` / `*StateExited`.
+    /// A state's output is the next state's input: both events share one copy.
+    State {
+        field: &'static str,
+        name: Arc<str>,
+        value: Arc<Recorded>,
+    },
+    /// [`with_payload`]`(field, value, extra)`.
+    Payload {
+        field: &'static str,
+        value: Arc<Recorded>,
+        extra: Vec<(&'static str, Value)>,
+    },
+}
+
+impl Details {
+    fn to_json(&self) -> Value {
+        match self {
+            Details::Json(v) => v.clone(),
+            Details::State { field, name, value } => {
+                with_payload(field, &value.value(), &[("name", Value::String(name.to_string()))])
+            }
+            Details::Payload { field, value, extra } => with_payload(field, &value.value(), extra),
+        }
+    }
+}
+
+/// A copy of a payload kept for later: its compact JSON text, which costs one allocation
+/// where a `Value` copy costs one per map, key and string (and as many frees), or the value
+/// itself when it holds a float, whose text might not parse back to the same bits.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Recorded {
+    Text(String),
+    Value(Value),
+}
+
+impl Recorded {
+    pub(crate) fn of(value: &Value) -> Arc<Recorded> {
+        let saw_float = Cell::new(false);
+        let mut text = Vec::with_capacity(128);
+        let written = value
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut text,
+                FloatSpy(&saw_float),
+            ))
+            .is_ok();
+        Arc::new(match String::from_utf8(text) {
+            Ok(text) if written && !saw_float.get() => Recorded::Text(text),
+            _ => Recorded::Value(value.clone()),
+        })
+    }
+
+    /// The payload, as recorded.
+    pub(crate) fn value(&self) -> Value {
+        match self {
+            // The text was written from a `Value` by serde_json, so it parses back.
+            Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+            Recorded::Value(v) => v.clone(),
+        }
+    }
+}
+
+/// serde_json's compact output, noting whether a float was written.
+struct FloatSpy<'a>(&'a Cell<bool>);
+
+impl Formatter for FloatSpy<'_> {
+    fn write_f32<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        self.0.set(true);
+        CompactFormatter.write_f32(writer, value)
+    }
+
+    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        self.0.set(true);
+        CompactFormatter.write_f64(writer, value)
+    }
 }
 
 impl Event {
@@ -29,15 +121,26 @@ impl Event {
         map.insert("id".into(), json!(self.id));
         map.insert("previousEventId".into(), json!(self.previous_event_id));
         if let Some((key, details)) = &self.details {
-            map.insert((*key).into(), details.clone());
+            map.insert((*key).into(), details.to_json());
         }
         Value::Object(map)
+    }
+
+    /// The `*EventDetails` field name and value, when the event has details.
+    pub fn details(&self) -> Option<(&'static str, Value)> {
+        self.details.as_ref().map(|(key, d)| (*key, d.to_json()))
     }
 
     /// The state name of a `*StateEntered` / `*StateExited` event.
     pub fn state_name(&self) -> Option<&str> {
         match &self.details {
-            Some(("stateEnteredEventDetails" | "stateExitedEventDetails", d)) => d.get("name").and_then(Value::as_str),
+            Some(("stateEnteredEventDetails" | "stateExitedEventDetails", d)) => match d {
+                Details::State { name, .. } => Some(name),
+                Details::Json(v) => v.get("name").and_then(Value::as_str),
+                Details::Payload { extra, .. } => {
+                    extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
+                }
+            },
             _ => None,
         }
     }
@@ -66,7 +169,7 @@ impl EventLog {
         previous: u64,
         timestamp: Millis,
         kind: &'static str,
-        details: impl FnOnce() -> Option<(&'static str, Value)>,
+        details: impl FnOnce() -> Option<(&'static str, Details)>,
     ) -> u64 {
         self.count += 1;
         let id = self.count;

@@ -1,7 +1,7 @@
-//! Runs a definition: the eight state types, the JSONPath input/output chain, Retry/Catch,
-//! Parallel and Map on a deterministic scheduler, Task calls answered by mocks, history events
-//! shaped like AWS's, all on the virtual clock. It knows nothing of templates, files or
-//! assertions.
+//! Runs a definition: the eight state types, the JSONPath and JSONata input/output chains,
+//! Retry/Catch, Parallel and Map on a deterministic scheduler, Task calls answered by mocks,
+//! history events shaped like AWS's, all on the virtual clock. It knows nothing of templates,
+//! files or assertions.
 
 mod choice;
 mod concurrency;

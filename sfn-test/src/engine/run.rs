@@ -2,11 +2,13 @@
 //! deterministic scheduler, Task calls answered by mocks, history and coverage records.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -15,12 +17,14 @@ use serde_json::{Map, Value, json};
 use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
-use super::history::{Event, EventLog, with_payload};
+use super::history::{Details, Event, EventLog, Recorded, with_payload};
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
 use crate::error::Error;
 use crate::integrations::mock::{Mock, MockKind, TaskCall, TaskError, TaskResult, contains};
 use crate::integrations::{Pattern, Resource};
+
+mod jsonata;
 
 /// AWS's payload size limit for state input and output (256 KiB).
 const PAYLOAD_LIMIT: usize = 262_144;
@@ -118,9 +122,38 @@ pub(crate) struct Outcome {
     pub variables: BTreeMap<String, Map<String, Value>>,
 }
 
+/// Hashes the address pairs of `Run::seen`: they are unique, so a multiply mixes enough, at a
+/// fraction of SipHash's cost per transition.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// Why a state did not produce output.
 enum Fault {
     Failed(StateError),
+    /// A failure no retrier or catcher of the failing state handles: a JSONata `Output` that
+    /// fails after the work is done. `run_definition` turns it into `Failed` for the states
+    /// around it.
+    Uncaught(StateError),
     /// A harness error, stored in `Run::harness`.
     Harness,
 }
@@ -160,7 +193,11 @@ impl<'p> Frame<'p> {
         let mut chain = Vec::new();
         let mut frame = Some(self);
         while let Some(f) = frame {
-            chain.push(f.variables.borrow().clone());
+            let vars = f.variables.borrow();
+            // An empty scope resolves nothing; leaving it out spares most states an allocation.
+            if !vars.is_empty() {
+                chain.push(vars.clone());
+            }
             frame = f.parent;
         }
         chain.reverse();
@@ -182,7 +219,17 @@ pub(crate) struct Run<'a> {
     detached_steps: Cell<usize>,
     harness: RefCell<Option<Error>>,
     sequence_positions: RefCell<HashMap<usize, usize>>,
-    input: RefCell<Value>,
+    /// Transitions and Choice rules already in `visits`, by state address, so taking one
+    /// again costs no allocation.
+    seen: RefCell<HashSet<(usize, usize), BuildHasherDefault<AddressHasher>>>,
+    /// Each state's name as the history shares it, by state address: one allocation per state,
+    /// not two per visit.
+    names: RefCell<HashMap<usize, Arc<str>, BuildHasherDefault<AddressHasher>>>,
+    /// States and transitions entered for the first time, added to `visits` at the end.
+    new_states: RefCell<Vec<String>>,
+    new_transitions: RefCell<Vec<(String, String)>>,
+    /// The execution's input, for `$$.Execution.Input` and the `ExecutionStarted` event.
+    input: Arc<Recorded>,
     execution_arn: String,
     state_machine_arn: String,
     role_arn: String,
@@ -212,7 +259,11 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         detached_steps: Cell::new(0),
         harness: RefCell::new(None),
         sequence_positions: RefCell::new(HashMap::new()),
-        input: RefCell::new(input.clone()),
+        seen: RefCell::new(HashSet::default()),
+        names: RefCell::new(HashMap::default()),
+        new_states: RefCell::new(Vec::new()),
+        new_transitions: RefCell::new(Vec::new()),
+        input: Recorded::of(&input),
         execution_arn,
         state_machine_arn,
         role_arn,
@@ -235,9 +286,24 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         history: run.log.take().events,
         calls: run.calls.take(),
         end: run.clock.now(),
-        visits: run.visits.take(),
+        visits: run.visits(),
         variables: run.variables_at.take(),
     })
+}
+
+/// `Run::seen`'s mark for a state entered (never a state's address nor a Choice rule index).
+const ENTERED: usize = usize::MAX - 1;
+
+/// `set` with `new` added; a set built from a vector at once costs far fewer comparisons than
+/// inserting one by one.
+fn merged<T: Ord>(set: BTreeSet<T>, new: Vec<T>) -> BTreeSet<T> {
+    if set.is_empty() {
+        new.into_iter().collect()
+    } else {
+        let mut set = set;
+        set.extend(new);
+        set
+    }
 }
 
 /// Polls the execution, moving virtual time forward whenever everything waits on a timer.
@@ -287,6 +353,16 @@ impl<'a> Run<'a> {
         kind: &'static str,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
+        self.event_details(frame, kind, || details().map(|(key, v)| (key, Details::Json(v))))
+    }
+
+    /// [`event`](Run::event) with details in the history's lazy form.
+    fn event_details(
+        &self,
+        frame: &Frame<'_>,
+        kind: &'static str,
+        details: impl FnOnce() -> Option<(&'static str, Details)>,
+    ) -> u64 {
         if frame.detached {
             return frame.last_event.get();
         }
@@ -306,6 +382,27 @@ impl<'a> Run<'a> {
         frame.last_event.set(before);
     }
 
+    /// What the execution visited.
+    fn visits(&self) -> Visits {
+        let mut visits = self.visits.take();
+        visits.states = merged(std::mem::take(&mut visits.states), self.new_states.take());
+        visits.transitions = merged(std::mem::take(&mut visits.transitions), self.new_transitions.take());
+        visits
+    }
+
+    fn state_name(&self, state: &State) -> Arc<str> {
+        let mut names = self.names.borrow_mut();
+        let name = names
+            .entry(std::ptr::from_ref(state) as usize)
+            .or_insert_with(|| Arc::from(state.name.as_str()));
+        Arc::clone(name)
+    }
+
+    /// True the first time `(state, to)` is seen in this execution.
+    fn first_visit(&self, state: &State, to: usize) -> bool {
+        self.seen.borrow_mut().insert((std::ptr::from_ref(state) as usize, to))
+    }
+
     fn fail_harness(&self, error: Error) -> Fault {
         let mut slot = self.harness.borrow_mut();
         if slot.is_none() {
@@ -323,11 +420,14 @@ impl<'a> Run<'a> {
             map_item: None,
             detached: false,
         };
-        let role = self.role_arn.clone();
-        self.event(&frame, "ExecutionStarted", || {
+        self.event_details(&frame, "ExecutionStarted", || {
             Some((
                 "executionStartedEventDetails",
-                with_payload("input", &input, &[("roleArn", Value::String(role))]),
+                Details::Payload {
+                    field: "input",
+                    value: Arc::clone(&self.input),
+                    extra: vec![("roleArn", Value::String(self.role_arn.clone()))],
+                },
             ))
         });
         // AWS records the first state's entered event with previousEventId 0.
@@ -341,16 +441,19 @@ impl<'a> Run<'a> {
         let body = self.run_definition(self.cfg.definition, input, &frame);
         match select(body, deadline).await {
             Either::Left(Ok(output)) => {
-                let output_for_event = output.clone();
-                self.event(&frame, "ExecutionSucceeded", || {
+                self.event_details(&frame, "ExecutionSucceeded", || {
                     Some((
                         "executionSucceededEventDetails",
-                        with_payload("output", &output_for_event, &[]),
+                        Details::Payload {
+                            field: "output",
+                            value: Recorded::of(&output),
+                            extra: Vec::new(),
+                        },
                     ))
                 });
                 (Status::Succeeded, Some(output))
             }
-            Either::Left(Err(Fault::Failed(e))) => {
+            Either::Left(Err(Fault::Failed(e) | Fault::Uncaught(e))) => {
                 let details = error_details(&e);
                 self.event(&frame, "ExecutionFailed", || {
                     Some(("executionFailedEventDetails", details))
@@ -384,14 +487,24 @@ impl<'a> Run<'a> {
         Box::pin(async move {
             let mut index = definition.start_at;
             let mut input = input;
+            // The history's copy of the previous state's output, which is this state's input.
+            let mut recorded: Option<Arc<Recorded>> = None;
             loop {
                 let state = &definition.states[index];
-                let entered = self.enter(state, &input, frame)?;
+                let before = frame.last_event.get();
+                let entered = self.enter(state, &input, frame, recorded.take())?;
                 let (output, next) = match self.run_state(state, input, frame, entered).await {
                     Ok(x) => x,
-                    Err(Fault::Failed(mut e)) => {
-                        if e.error == "States.Runtime" || e.error == "States.DataLimitExceeded" {
+                    Err(Fault::Failed(mut e) | Fault::Uncaught(mut e)) => {
+                        let here = !e.cause.as_deref().unwrap_or("").starts_with("An error occurred");
+                        if e.error == "States.Runtime"
+                            || e.error == "States.DataLimitExceeded"
+                            || e.error == jsonata::QUERY_ERROR
+                        {
                             prefix_cause(&mut e, &state.name, entered);
+                        }
+                        if here && e.error == jsonata::QUERY_ERROR {
+                            self.evaluation_failed(state, &e, frame, (before, entered));
                         }
                         return Err(Fault::Failed(e));
                     }
@@ -407,22 +520,29 @@ impl<'a> Run<'a> {
                     )));
                 }
                 if !matches!(state.kind, StateKind::Fail(_)) {
-                    let kind = exited_kind(&state.kind);
-                    let name = state.name.clone();
                     let out = &output;
-                    self.event(frame, kind, || {
+                    let recorded = &mut recorded;
+                    self.event_details(frame, exited_kind(&state.kind), || {
+                        let value = Recorded::of(out);
+                        *recorded = Some(Arc::clone(&value));
                         Some((
                             "stateExitedEventDetails",
-                            with_payload("output", out, &[("name", Value::String(name))]),
+                            Details::State {
+                                field: "output",
+                                name: self.state_name(state),
+                                value,
+                            },
                         ))
                     });
                 }
                 match next {
                     Some(n) => {
-                        self.visits
-                            .borrow_mut()
-                            .transitions
-                            .insert((state.pointer.clone(), definition.states[n].pointer.clone()));
+                        let to = &definition.states[n];
+                        if self.first_visit(state, to as *const State as usize) {
+                            self.new_transitions
+                                .borrow_mut()
+                                .push((state.pointer.clone(), to.pointer.clone()));
+                        }
                         index = n;
                         input = output;
                     }
@@ -432,7 +552,15 @@ impl<'a> Run<'a> {
         })
     }
 
-    fn enter(&self, state: &State, input: &Value, frame: &Frame<'_>) -> Result<u64, Fault> {
+    /// Checks the history limit and records the state's entry; `recorded` is the history's
+    /// copy of `input`, when it has one already.
+    fn enter(
+        &self,
+        state: &State,
+        input: &Value,
+        frame: &Frame<'_>,
+        recorded: Option<Arc<Recorded>>,
+    ) -> Result<u64, Fault> {
         let count = usize::try_from(self.log.borrow().count).unwrap_or(usize::MAX) + self.detached_steps.get();
         if count >= self.cfg.history_limit {
             let path = self.path.borrow();
@@ -451,12 +579,17 @@ impl<'a> Run<'a> {
         if frame.parent.is_none() {
             self.top_path.borrow_mut().push(state.name.clone());
         }
-        self.visits.borrow_mut().states.insert(state.pointer.clone());
-        let name = state.name.clone();
-        Ok(self.event(frame, entered_kind(&state.kind), || {
+        if self.first_visit(state, ENTERED) {
+            self.new_states.borrow_mut().push(state.pointer.clone());
+        }
+        Ok(self.event_details(frame, entered_kind(&state.kind), || {
             Some((
                 "stateEnteredEventDetails",
-                with_payload("input", input, &[("name", Value::String(name))]),
+                Details::State {
+                    field: "input",
+                    name: self.state_name(state),
+                    value: recorded.unwrap_or_else(|| Recorded::of(input)),
+                },
             ))
         }))
     }
@@ -472,7 +605,7 @@ impl<'a> Run<'a> {
         let mut ctx = json!({
             "Execution": {
                 "Id": self.execution_arn,
-                "Input": *self.input.borrow(),
+                "Input": self.input.value(),
                 "Name": self.cfg.execution_name,
                 "RoleArn": self.role_arn,
                 "StartTime": format_timestamp(self.cfg.start),
@@ -511,21 +644,35 @@ impl<'a> Run<'a> {
         let ctx_fn = || self.context_object(state, entered_time, 0, frame, None);
         let scope = Scope::new(&input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
+        if let Some(j) = state.jsonata.as_deref() {
+            match &state.kind {
+                StateKind::Pass(_) => {
+                    let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
+                    return Ok((output, state.next));
+                }
+                StateKind::Succeed => return Ok((self.jsonata_finish(state, j, &scope, None, None, frame)?, None)),
+                StateKind::Choice(c) => return self.jsonata_choice(state, c, j, &scope, frame),
+                _ => {}
+            }
+        }
         match &state.kind {
             StateKind::Pass(pass) => {
-                let effective = self.effective_input(state, &input, &scope)?;
+                let selected = self.effective_input(state, &input, &scope)?;
+                let effective = selected.as_ref().unwrap_or(&input);
                 let result = match (&pass.result, &state.io.parameters) {
                     (Some(r), _) => r.clone(),
-                    (None, Some(p)) => eval_payload(p, &scope.with_input(&effective), &mut rng)?,
-                    (None, None) => effective,
+                    (None, Some(p)) => eval_payload(p, &scope.with_input(effective), &mut rng)?,
+                    (None, None) => effective.clone(),
                 };
                 self.assign(state, state.io.assign.as_ref(), &result, &scope, frame)?;
-                let output = self.finish(state, input.clone(), result, &scope)?;
+                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+                let output = self.finish(state, input, result, &tail)?;
                 Ok((output, state.next))
             }
             StateKind::Choice(c) => {
-                let effective = self.effective_input(state, &input, &scope)?;
-                let escope = scope.with_input(&effective);
+                let selected = self.effective_input(state, &input, &scope)?;
+                let effective = selected.as_ref().unwrap_or(&input);
+                let escope = scope.with_input(effective);
                 let mut chosen = None;
                 for (i, (condition, next, assign)) in c.choices.iter().enumerate() {
                     if choice::evaluate(condition, &escope)? {
@@ -546,21 +693,30 @@ impl<'a> Run<'a> {
                         }
                     },
                 };
-                self.visits
-                    .borrow_mut()
-                    .choice_rules
-                    .insert((state.pointer.clone(), rule));
-                self.assign(state, assign, &effective, &scope, frame)?;
-                self.assign(state, state.io.assign.as_ref(), &effective, &scope, frame)?;
-                let output = data::apply_path(&state.io.output_path, effective, &scope)?;
+                // A rule index (or `usize::MAX` for `Default`) is never a state's address, so it
+                // cannot be mistaken for a transition.
+                if self.first_visit(state, rule) {
+                    self.visits
+                        .borrow_mut()
+                        .choice_rules
+                        .insert((state.pointer.clone(), rule));
+                }
+                self.assign(state, assign, effective, &scope, frame)?;
+                self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
+                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+                let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
                 Ok((output, Some(next)))
             }
             StateKind::Wait(wait) => {
-                let effective = self.effective_input(state, &input, &scope)?;
-                let escope = scope.with_input(&effective);
+                let selected = self.effective_input(state, &input, &scope)?;
+                let effective = selected.as_ref().unwrap_or(&input);
+                let escope = scope.with_input(effective);
                 let due = match wait {
                     Wait::Seconds(s) => entered_time.saturating_add(seconds_ms(*s)),
                     Wait::Timestamp(t) => *t,
+                    Wait::Expression { timestamp, expression } => {
+                        self.expression_due(*timestamp, expression, &escope, entered_time)?
+                    }
                     Wait::SecondsPath(path, text) => {
                         let Some(value) = path.get(&escope) else {
                             return Err(runtime_error(format!(
@@ -600,13 +756,19 @@ impl<'a> Run<'a> {
                     return Err(runtime_error("Wait state delay is too long.".into()).into());
                 }
                 self.clock.sleep_until(due).await;
-                self.assign(state, state.io.assign.as_ref(), &effective, &scope, frame)?;
-                let output = data::apply_path(&state.io.output_path, effective, &scope)?;
+                if let Some(j) = state.jsonata.as_deref() {
+                    let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
+                    return Ok((output, state.next));
+                }
+                self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
+                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+                let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
                 Ok((output, state.next))
             }
             StateKind::Succeed => {
-                let effective = self.effective_input(state, &input, &scope)?;
-                let output = data::apply_path(&state.io.output_path, effective, &scope)?;
+                let selected = self.effective_input(state, &input, &scope)?;
+                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+                let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
                 Ok((output, None))
             }
             StateKind::Fail(fail) => {
@@ -621,6 +783,11 @@ impl<'a> Run<'a> {
                         Some(Text::Intrinsic(call, _)) => match data::eval_intrinsic(call, &scope, rng)? {
                             Value::String(s) => Some(s),
                             other => Some(other.to_string()),
+                        },
+                        Some(Text::Expression(e)) => match self.eval_expression(e, &scope) {
+                            Ok(v) => Some(raw_text(&v)),
+                            Err(Fault::Failed(e) | Fault::Uncaught(e)) => return Err(e),
+                            Err(Fault::Harness) => None,
                         },
                     })
                 };
@@ -655,8 +822,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn effective_input(&self, state: &State, input: &Value, scope: &Scope<'_>) -> Result<Value, Fault> {
-        Ok(data::apply_path(&state.io.input_path, input.clone(), scope)?)
+    /// `InputPath`'s selection, or `None` when it selects the whole input (the default): most
+    /// states then use `input` itself, with no copy.
+    fn effective_input(&self, state: &State, input: &Value, scope: &Scope<'_>) -> Result<Option<Value>, Fault> {
+        match &state.io.input_path {
+            PathField::Default => Ok(None),
+            field => Ok(Some(data::apply_path(field, input.clone(), scope)?)),
+        }
     }
 
     /// `ResultPath` then `OutputPath`.
@@ -731,6 +903,10 @@ impl<'a> Run<'a> {
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
                 let scope = Scope::new(&input, &ctx_fn, &vars);
+                if let Some(j) = c.jsonata.as_deref() {
+                    let output = self.jsonata_finish(state, j, &scope, None, Some(error_output), frame)?;
+                    return Ok((output, Some(c.next)));
+                }
                 self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
                 let output = data::apply_result_path(&c.result_path, input, error_output)?;
                 return Ok((output, Some(c.next)));
@@ -815,6 +991,10 @@ impl<'a> Run<'a> {
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
                 let scope = Scope::new(&input, &ctx_fn, &vars);
+                if let Some(j) = c.jsonata.as_deref() {
+                    let output = self.jsonata_finish(state, j, &scope, None, Some(error_output), frame)?;
+                    return Ok((output, Some(c.next)));
+                }
                 self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
                 let output = data::apply_result_path(&c.result_path, input, error_output)?;
                 return Ok((output, Some(c.next)));
@@ -842,10 +1022,15 @@ impl<'a> Run<'a> {
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, token.as_deref());
         let scope = Scope::new(input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
-        let effective = self.effective_input(state, input, &scope)?;
-        let parameters = match &state.io.parameters {
-            Some(p) => eval_payload(p, &scope.with_input(&effective), &mut rng)?,
-            None => effective,
+        let parameters = match state.jsonata.as_deref() {
+            Some(j) => self.jsonata_arguments(j, &scope)?,
+            None => {
+                let selected = self.effective_input(state, input, &scope)?;
+                match &state.io.parameters {
+                    Some(p) => eval_payload(p, &scope.with_input(selected.as_ref().unwrap_or(input)), &mut rng)?,
+                    None => selected.unwrap_or_else(|| input.clone()),
+                }
+            }
         };
         let timeout = self.seconds(task.timeout.as_ref(), &scope, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
@@ -915,8 +1100,16 @@ impl<'a> Run<'a> {
         });
         match result {
             Ok(value) => {
-                family.emit(self, frame, "Succeeded", || {
-                    with_payload("output", &value, &family.service_fields())
+                let (kind, key) = event_names(&family, "Succeeded");
+                self.event_details(frame, kind, || {
+                    Some((
+                        key,
+                        Details::Payload {
+                            field: "output",
+                            value: Recorded::of(&value),
+                            extra: family.service_fields(),
+                        },
+                    ))
                 });
                 if serialized_len(&value) > PAYLOAD_LIMIT {
                     return Err(StateError::new(
@@ -924,6 +1117,9 @@ impl<'a> Run<'a> {
                         format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
                     )
                     .into());
+                }
+                if let Some(j) = state.jsonata.as_deref() {
+                    return self.jsonata_finish(state, j, &scope, Some(value), None, frame);
                 }
                 let selected = match &state.io.result_selector {
                     Some(p) => {
@@ -1041,6 +1237,7 @@ impl<'a> Run<'a> {
         match field {
             None => Ok(None),
             Some(Seconds::Value(v)) => Ok(Some(*v)),
+            Some(Seconds::Expression(e)) => self.expression_seconds(e, scope).map(Some),
             Some(Seconds::Path(path, text)) => match path.get(scope) {
                 Some(v) => match v.as_u64() {
                     Some(n) if n > 0 => Ok(Some(n)),
@@ -1202,10 +1399,17 @@ impl<'a> Run<'a> {
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
         let scope = Scope::new(&input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
-        let effective = self.effective_input(state, &input, &scope)?;
-        let branch_input = match &state.io.parameters {
-            Some(params) => eval_payload(params, &scope.with_input(&effective), &mut rng)?,
-            None => effective,
+        let branch_input = match state.jsonata.as_deref() {
+            Some(j) => self.jsonata_arguments(j, &scope)?,
+            None => {
+                let selected = self.effective_input(state, &input, &scope)?;
+                match &state.io.parameters {
+                    Some(params) => {
+                        eval_payload(params, &scope.with_input(selected.as_ref().unwrap_or(&input)), &mut rng)?
+                    }
+                    None => selected.unwrap_or_else(|| input.clone()),
+                }
+            }
         };
         let started = self.event(frame, "ParallelStateStarted", || None);
         let prefix = qualified(&frame.prefix, &state.name);
@@ -1255,6 +1459,10 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Fault> {
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+        if let Some(j) = state.jsonata.as_deref() {
+            let scope = Scope::new(input, &ctx_fn, &vars);
+            return self.jsonata_finish(state, j, &scope, Some(result), None, frame);
+        }
         let mut rng = || self.next_random();
         let selected = match &state.io.result_selector {
             Some(p) => eval_payload(p, &Scope::new(&result, &ctx_fn, &vars), &mut rng)?,
@@ -1283,32 +1491,39 @@ impl<'a> Run<'a> {
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
         let scope = Scope::new(&input, &ctx_fn, &vars);
-        let effective = self.effective_input(state, &input, &scope)?;
-        let items = match &m.items_path {
-            PathField::Default => effective.clone(),
-            PathField::Null => Value::Null,
-            PathField::Path(path, text) => match path.select(&scope.with_input(&effective)) {
-                Some(v) => v,
-                None => {
+        let selected = self.effective_input(state, &input, &scope)?;
+        let effective = selected.as_ref().unwrap_or(&input);
+        let items = match state.jsonata.as_deref() {
+            Some(j) => self.jsonata_items(j, &scope)?,
+            None => {
+                let items = match &m.items_path {
+                    PathField::Default => effective.clone(),
+                    PathField::Null => Value::Null,
+                    PathField::Path(path, text) => match path.select(&scope.with_input(effective)) {
+                        Some(v) => v,
+                        None => {
+                            return Err(runtime_error(format!(
+                                "Invalid path '{text}' : No results for path: {}",
+                                data::bracketed(text)
+                            ))
+                            .into());
+                        }
+                    },
+                };
+                let Value::Array(items) = items else {
+                    let text = match &m.items_path {
+                        PathField::Path(_, t) => t.as_str(),
+                        _ => "$",
+                    };
                     return Err(runtime_error(format!(
-                        "Invalid path '{text}' : No results for path: {}",
-                        data::bracketed(text)
+                        "Invalid path '{text}' : The value at the path is not an array: {items}"
                     ))
                     .into());
-                }
-            },
+                };
+                items
+            }
         };
-        let Value::Array(items) = items else {
-            let text = match &m.items_path {
-                PathField::Path(_, t) => t.as_str(),
-                _ => "$",
-            };
-            return Err(runtime_error(format!(
-                "Invalid path '{text}' : The value at the path is not an array: {items}"
-            ))
-            .into());
-        };
-        let escope = scope.with_input(&effective);
+        let escope = scope.with_input(effective);
         let max_concurrency = self.number(&m.max_concurrency, &escope, "MaxConcurrency", true)?;
         let tolerated_count = match &m.tolerated_failure_count {
             Some(n) => Some(self.number(n, &escope, "ToleratedFailureCount", true)?),
@@ -1327,16 +1542,25 @@ impl<'a> Run<'a> {
         // ItemSelector sees the effective input as `$` and the item as `$$.Map.Item`.
         let mut iteration_inputs = Vec::with_capacity(len);
         for (index, item) in items.into_iter().enumerate() {
-            let v = match &state.io.parameters {
-                Some(p) => {
+            let selector = state.jsonata.as_deref().and_then(|j| j.arguments.as_ref());
+            let v = match (selector, &state.io.parameters) {
+                (Some(t), _) => {
                     let item_ctx = || {
                         let mut c = self.context_object(state, entered_time, retry_count, frame, None);
                         c["Map"] = json!({ "Item": { "Index": index, "Value": item } });
                         c
                     };
-                    eval_payload(p, &Scope::new(&effective, &item_ctx, &vars), &mut rng)?
+                    self.eval_template(t, &Scope::new(effective, &item_ctx, &vars))?
                 }
-                None => item,
+                (None, Some(p)) => {
+                    let item_ctx = || {
+                        let mut c = self.context_object(state, entered_time, retry_count, frame, None);
+                        c["Map"] = json!({ "Item": { "Index": index, "Value": item } });
+                        c
+                    };
+                    eval_payload(p, &Scope::new(effective, &item_ctx, &vars), &mut rng)?
+                }
+                (None, None) => item,
             };
             iteration_inputs.push(v);
         }
@@ -1438,6 +1662,7 @@ impl<'a> Run<'a> {
     fn number(&self, n: &Number, scope: &Scope<'_>, field: &str, integer: bool) -> Result<f64, Fault> {
         let value = match n {
             Number::Value(v) => *v,
+            Number::Expression(e) => self.expression_number(e, scope, integer)?,
             Number::Path(path, text) => {
                 let value = path.get(scope);
                 // A numeric string is read as its number: a variable assigned "1" is a valid

@@ -1,11 +1,13 @@
 //! A scenario: one execution's input, mocks and settings.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::execution::Execution;
+use super::permissions;
 use super::state_machine::StateMachine;
 use crate::clock::{DEFAULT_START, Millis, parse_timestamp};
 use crate::engine::{self, RunConfig};
@@ -19,8 +21,15 @@ impl From<Value> for Mock {
     }
 }
 
+/// Mocks, fallback mocks and the default mock, wrapped by a permission guard.
+type GuardedMocks = (BTreeMap<String, Mock>, BTreeMap<String, Mock>, Option<Mock>);
+
 /// AWS's limit on events in one execution's history.
 pub const HISTORY_LIMIT: usize = 25_000;
+
+/// The longest a Standard workflow execution may run: one year ("Step Functions service
+/// quotas", maximum execution time).
+const MAX_EXECUTION_TIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Builds and runs one execution of a [`StateMachine`].
 #[derive(Debug, Clone)]
@@ -35,6 +44,8 @@ pub struct Scenario<'m> {
     execution_name: String,
     history_limit: usize,
     record_history: bool,
+    timeout: Duration,
+    enforce_permissions: bool,
     start_error: Option<String>,
 }
 
@@ -51,6 +62,8 @@ impl<'m> Scenario<'m> {
             execution_name: "test-execution".into(),
             history_limit: HISTORY_LIMIT,
             record_history: true,
+            timeout: MAX_EXECUTION_TIME,
+            enforce_permissions: false,
             start_error: None,
         }
     }
@@ -128,6 +141,30 @@ impl<'m> Scenario<'m> {
         self
     }
 
+    /// The longest the execution may run on the virtual clock (default one year, AWS's maximum).
+    ///
+    /// When it passes, the execution ends `TIMED_OUT` with `States.Timeout`, as with the
+    /// definition's top-level `TimeoutSeconds`; the shorter of the two applies. A budget
+    /// makes runs with long Waits or polling loops end early, e.g. when every Task is answered
+    /// by one default mock.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Makes a Task call the state machine's role does not allow fail as it would in AWS:
+    /// `States.TaskFailed` with an AccessDenied cause naming the action and the resource, which
+    /// the state's `Retry` and `Catch` see. The role is the one the template gives (`Policies`,
+    /// `Role` / `RoleArn` and their policies, connectors); calls the template cannot tell about
+    /// are answered by their mocks. The call must still have a mock (or a default mock): the
+    /// denial replaces its answer. See [`StateMachine::permission_report`] for the static check.
+    #[must_use]
+    pub fn enforce_permissions(mut self) -> Self {
+        self.enforce_permissions = true;
+        self
+    }
+
     /// Skips recording the history (faster; `Execution::history()` is then empty).
     #[must_use]
     pub fn without_history(mut self) -> Self {
@@ -153,6 +190,11 @@ impl<'m> Scenario<'m> {
             )));
         }
         self.check_mock_keys()?;
+        let guarded = self.guarded_mocks()?;
+        let (mocks, fallback_mocks, default_mock) = match &guarded {
+            Some((m, f, d)) => (m, f, d.as_ref()),
+            None => (&self.mocks, &self.fallback_mocks, self.default_mock.as_ref()),
+        };
         let (account, region) = (crate::DEFAULT_ACCOUNT, crate::DEFAULT_REGION);
         let cfg = RunConfig {
             definition: &self.machine.definition,
@@ -162,13 +204,13 @@ impl<'m> Scenario<'m> {
             execution_name: &self.execution_name,
             start: self.start,
             seed: self.seed,
-            mocks: &self.mocks,
-            fallback_mocks: &self.fallback_mocks,
-            default_mock: self.default_mock.as_ref(),
+            mocks,
+            fallback_mocks,
+            default_mock,
             resources: &self.machine.resources,
             history_limit: self.history_limit,
             record_history: self.record_history,
-            max_duration: Duration::from_secs(365 * 24 * 3600),
+            max_duration: self.timeout,
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
         let run = Execution::new(outcome, self.start, self.machine.name.clone());
@@ -176,8 +218,41 @@ impl<'m> Scenario<'m> {
         Ok(run)
     }
 
+    /// With [`enforce_permissions`](Scenario::enforce_permissions), every mock wrapped so that
+    /// a call the role does not allow is denied.
+    fn guarded_mocks(&self) -> Result<Option<GuardedMocks>> {
+        if !self.enforce_permissions {
+            return Ok(None);
+        }
+        let Some(spec) = self.machine.spec() else {
+            return Err(Error::Scenario(format!(
+                "enforce_permissions needs the state machine's role, from a template; '{}' was not loaded from one",
+                self.machine.name
+            )));
+        };
+        let permissions = Arc::new(spec.permissions.clone());
+        let env = permissions::Environment::of(&spec.arn);
+        let guard = |m: &Mock| {
+            permissions::guard(
+                m.clone(),
+                Arc::clone(&permissions),
+                env.clone(),
+                self.execution_name.clone(),
+            )
+        };
+        let wrap = |map: &BTreeMap<String, Mock>| map.iter().map(|(k, m)| (k.clone(), guard(m))).collect();
+        Ok(Some((
+            wrap(&self.mocks),
+            wrap(&self.fallback_mocks),
+            self.default_mock.as_ref().map(guard),
+        )))
+    }
+
     /// A mock key that names no Task state and no resource is almost always a typo.
     fn check_mock_keys(&self) -> Result<()> {
+        if self.mocks.is_empty() && self.fallback_mocks.is_empty() {
+            return Ok(());
+        }
         let tasks = self.machine.tasks();
         let mut known: Vec<String> = Vec::new();
         self.machine.definition.walk(&mut |s| known.push(s.name.clone()));
@@ -204,5 +279,61 @@ impl<'m> Scenario<'m> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+    use serde_json::json;
+
+    fn machine() -> StateMachine {
+        StateMachine::from_definition(json!({
+            "StartAt": "Poll",
+            "States": {
+                "Poll": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "poll"}, "Next": "Wait"},
+                "Wait": {"Type": "Wait", "Seconds": 3600, "Next": "Done"},
+                "Done": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:done", "End": true}
+            }
+        }))
+        .expect("valid definition")
+    }
+
+    #[test]
+    fn default_mock_answers_tasks_no_other_mock_matches() {
+        let sm = machine();
+        let run = sm
+            .scenario()
+            .mock("Done", json!({"by": "state"}))
+            .default_mock(json!({"by": "default"}))
+            .run()
+            .expect("runs");
+        assert_eq!(run.status(), &Status::Succeeded);
+        assert_eq!(run.output(), Some(&json!({"by": "state"})));
+        assert_eq!(run.calls("Poll").len(), 1);
+        let err = sm.scenario().mock("Done", json!({})).run().unwrap_err();
+        assert!(
+            matches!(err, Error::UnmockedTask { ref state, .. } if state == "Poll"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn timeout_ends_the_execution_on_the_virtual_clock() {
+        let sm = machine();
+        let run = sm
+            .scenario()
+            .default_mock(json!({}))
+            .timeout(Duration::from_secs(60))
+            .run()
+            .expect("runs");
+        assert!(matches!(run.status(), Status::TimedOut { error, .. } if error == "States.Timeout"));
+        assert_eq!(run.elapsed(), Duration::from_secs(60));
+        let run = sm.scenario().default_mock(json!({})).run().expect("runs");
+        assert_eq!(
+            (run.status(), run.elapsed()),
+            (&Status::Succeeded, Duration::from_secs(3600))
+        );
     }
 }

@@ -123,6 +123,35 @@ impl StateMachine {
         Scenario::new(self)
     }
 
+    /// A scenario whose input is what the template's SAM event `event` delivers: a
+    /// `Schedule`'s scheduled-event envelope or `Input`, a `ScheduleV2`'s `Input` (else `{}`),
+    /// an `EventBridgeRule`'s constant `Input`, an `Api` request with an empty body (`{}`).
+    /// An event that needs the event it reacts to is started with
+    /// [`trigger_event`](StateMachine::trigger_event).
+    pub fn trigger(&self, event: &str) -> Result<Scenario<'_>> {
+        self.triggered(event, None)
+    }
+
+    /// A scenario whose input is what the SAM event `event` delivers when `delivered` happens:
+    /// for `EventBridgeRule` / `CloudWatchEvent` the EventBridge event (`source`,
+    /// `detail-type`, `detail`; the other envelope fields are filled in), which must match the
+    /// rule's `Pattern` and goes through its `Input`, `InputPath` or `InputTransformer`; for
+    /// `Api` the request body.
+    pub fn trigger_event(&self, event: &str, delivered: impl Into<Value>) -> Result<Scenario<'_>> {
+        self.triggered(event, Some(delivered.into()))
+    }
+
+    fn triggered(&self, event: &str, delivered: Option<Value>) -> Result<Scenario<'_>> {
+        let Some(spec) = &self.spec else {
+            return Err(Error::Scenario(format!(
+                "state machine '{}' has no SAM Events to trigger {event:?}: it was not loaded from a template (use StateMachine::from_template)",
+                self.name
+            )));
+        };
+        let input = spec.event_input(event, delivered.as_ref())?;
+        Ok(self.scenario().input(input))
+    }
+
     /// The state machine's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -3,8 +3,11 @@
 
 use std::path::Path;
 
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
 use serde_json::{Map, Number, Value};
-use serde_yaml::Value as Yaml;
 
 use super::error::SamError;
 
@@ -72,7 +75,17 @@ fn json_message(error: &serde_json::Error) -> String {
 }
 
 fn parse_yaml(text: &str, path: &Path) -> Result<Value, SamError> {
-    let yaml: Yaml = serde_yaml::from_str(text).map_err(|error| {
+    let invalid = RefCell::new(None);
+    let node = Node {
+        path,
+        pointer: String::new(),
+        invalid: &invalid,
+    };
+    let result = node.deserialize(serde_yaml::Deserializer::from_str(text));
+    if let Some(error) = invalid.into_inner() {
+        return Err(error);
+    }
+    result.map_err(|error| {
         let location = error.location();
         let message = error.to_string();
         let message = match message.rfind(" at line ") {
@@ -86,8 +99,7 @@ fn parse_yaml(text: &str, path: &Path) -> Result<Value, SamError> {
             column: location.as_ref().map(serde_yaml::Location::column),
             message,
         }
-    })?;
-    to_json(yaml, path, &mut String::new())
+    })
 }
 
 /// The short tags CloudFormation defines, and the long form each stands for.
@@ -114,79 +126,191 @@ const SHORT_TAGS: &[(&str, &str)] = &[
     ("ToJsonString", "Fn::ToJsonString"),
 ];
 
-fn to_json(yaml: Yaml, path: &Path, pointer: &mut String) -> Result<Value, SamError> {
-    Ok(match yaml {
-        Yaml::Null => Value::Null,
-        Yaml::Bool(b) => Value::Bool(b),
-        Yaml::Number(n) => number(&n),
-        Yaml::String(s) => Value::String(s),
-        Yaml::Sequence(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (index, item) in items.into_iter().enumerate() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&index.to_string());
-                out.push(to_json(item, path, pointer)?);
-                pointer.truncate(len);
-            }
-            Value::Array(out)
-        }
-        Yaml::Mapping(mapping) => {
-            let mut out = Map::with_capacity(mapping.len());
-            for (key, value) in mapping {
-                let key = match key {
-                    Yaml::String(s) => s,
-                    Yaml::Number(n) => n.to_string(),
-                    Yaml::Bool(b) => b.to_string(),
-                    Yaml::Null => "null".to_owned(),
-                    _ => {
-                        return Err(SamError::Invalid {
-                            path: path.to_path_buf(),
-                            pointer: pointer.clone(),
-                            message: "a mapping key is a list, mapping or tagged value; keys must be plain strings"
-                                .to_owned(),
-                        });
-                    }
-                };
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&escape(&key));
-                let value = to_json(value, path, pointer)?;
-                pointer.truncate(len);
-                out.insert(key, value);
-            }
-            Value::Object(out)
-        }
-        Yaml::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let Some((_, long)) = SHORT_TAGS.iter().find(|(short, _)| *short == name) else {
-                return Err(SamError::Invalid {
-                    path: path.to_path_buf(),
-                    pointer: pointer.clone(),
-                    message: format!(
-                        "unknown tag {tag}; CloudFormation defines !Ref, !GetAtt, !Sub, !Join, !Select, !Split, !If, !Equals, !And, !Or, !Not, !Condition, !FindInMap, !Base64, !GetAZs, !ImportValue, !Transform, !Cidr"
-                    ),
-                });
-            };
-            let value = to_json(tagged.value, path, pointer)?;
-            let mut out = Map::with_capacity(1);
-            out.insert((*long).to_owned(), value);
-            Value::Object(out)
-        }
-    })
+/// One YAML node read straight into JSON, knowing its JSON pointer for messages.
+///
+/// A mapping that repeats a key keeps the last value, as the SAM CLI's YAML reader (PyYAML)
+/// and CloudFormation do; real templates repeat keys (a second `AWSTemplateFormatVersion`, a
+/// parameter's `Type` twice) and deploy. A short tag CloudFormation does not define is an
+/// error, stored in `invalid` because serde's error type cannot carry it.
+struct Node<'a> {
+    path: &'a Path,
+    pointer: String,
+    invalid: &'a RefCell<Option<SamError>>,
 }
 
-fn number(n: &serde_yaml::Number) -> Value {
-    if let Some(i) = n.as_i64() {
-        Value::Number(i.into())
-    } else if let Some(u) = n.as_u64() {
-        Value::Number(u.into())
-    } else {
-        // `.inf` / `.nan` have no JSON form: keep what was written.
-        n.as_f64()
-            .and_then(Number::from_f64)
-            .map_or_else(|| Value::String(n.to_string()), Value::Number)
+impl Node<'_> {
+    fn child(&self, segment: &str) -> Self {
+        Node {
+            path: self.path,
+            pointer: format!("{}/{}", self.pointer, escape(segment)),
+            invalid: self.invalid,
+        }
+    }
+
+    fn fail<E: de::Error>(&self, message: String) -> E {
+        let mut slot = self.invalid.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(SamError::Invalid {
+                path: self.path.to_path_buf(),
+                pointer: self.pointer.clone(),
+                message: message.clone(),
+            });
+        }
+        E::custom(message)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
+        Ok(float(n))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        self.deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.child(&out.len().to_string()))? {
+            out.push(item);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key_seed(Key(&self))? {
+            let value = map.next_value_seed(self.child(&key))?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, content) = data.variant::<String>()?;
+        let name = tag.trim_start_matches('!');
+        let Some((_, long)) = SHORT_TAGS.iter().find(|(short, _)| *short == name) else {
+            return Err(self.fail(format!(
+                "unknown tag !{name}; CloudFormation defines !Ref, !GetAtt, !Sub, !Join, !Select, !Split, !If, !Equals, !And, !Or, !Not, !Condition, !FindInMap, !Base64, !GetAZs, !ImportValue, !Transform, !Cidr"
+            )));
+        };
+        // The tag's content is reported at the tag's own pointer.
+        let value = content.newtype_variant_seed(self)?;
+        let mut out = Map::with_capacity(1);
+        out.insert((*long).to_owned(), value);
+        Ok(Value::Object(out))
+    }
+}
+
+/// A mapping key: a plain scalar, written as a string.
+struct Key<'n, 'a>(&'n Node<'a>);
+
+impl<'de> DeserializeSeed<'de> for Key<'_, '_> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_, '_> {
+    type Value = String;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a plain mapping key")
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<String, E> {
+        Ok(b.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<String, E> {
+        Ok(n.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<String, E> {
+        Ok(n.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<String, E> {
+        Ok(match float(n) {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+        Ok(s.to_owned())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Ok("null".to_owned())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.fail(NON_SCALAR_KEY.to_owned()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.fail(NON_SCALAR_KEY.to_owned()))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(self.0.fail(NON_SCALAR_KEY.to_owned()))
+    }
+}
+
+const NON_SCALAR_KEY: &str = "a mapping key is a list, mapping or tagged value; keys must be plain strings";
+
+/// A YAML float as JSON; `.inf` / `.nan` have no JSON form and keep their YAML spelling.
+fn float(n: f64) -> Value {
+    match Number::from_f64(n) {
+        Some(number) => Value::Number(number),
+        None if n.is_nan() => Value::String(".nan".to_owned()),
+        None if n > 0.0 => Value::String(".inf".to_owned()),
+        None => Value::String("-.inf".to_owned()),
     }
 }
 
@@ -261,6 +385,25 @@ mod tests {
     fn non_string_keys_and_numbers() {
         let v = yaml("1: 2\ntrue: 1.5\nx: .inf\n");
         assert_eq!(v, json!({"1": 2, "true": 1.5, "x": ".inf"}));
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value() {
+        let v = yaml("A: 1\nB: {Type: String, Type: Number}\nA: 2\n");
+        assert_eq!(v, json!({"A": 2, "B": {"Type": "Number"}}));
+    }
+
+    #[test]
+    fn tags_nest_and_anchors_expand() {
+        let v = yaml("a: &x !Sub ['${A}', {A: !Select [0, !GetAZs '']}]\nb: *x\nc: !Ref\n");
+        let sub = json!({"Fn::Sub": ["${A}", {"A": {"Fn::Select": [0, {"Fn::GetAZs": ""}]}}]});
+        assert_eq!(v, json!({"a": sub.clone(), "b": sub, "c": {"Ref": null}}));
+    }
+
+    #[test]
+    fn non_scalar_key_names_the_pointer() {
+        let err = parse("a:\n  [1]: x\n", Path::new("t.yaml"), Format::Any).unwrap_err();
+        assert!(err.to_string().contains("t.yaml: /a: a mapping key is a list"), "{err}");
     }
 
     #[test]

@@ -261,6 +261,68 @@ pub enum SamError {
         /// The properties that can hold one.
         expected: &'static str,
     },
+    /// A SAM event cannot deliver an input: it does not exist, the event given does not match
+    /// its pattern, or its input is not JSON.
+    #[error("{}: {}: {message}", path.display(), root(pointer))]
+    Event {
+        /// The template.
+        path: PathBuf,
+        /// The event, as a JSON pointer into the template.
+        pointer: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The definition uses `${Name}` placeholders that no `DefinitionSubstitutions` entry gives
+    /// a value for: deployed, they would stay literal text.
+    #[error("{}: {}: {message}", path.display(), root(pointer))]
+    UnresolvedPlaceholder {
+        /// The template.
+        path: PathBuf,
+        /// The state machine's `DefinitionSubstitutions` (or its properties, when it has none).
+        pointer: String,
+        /// Which placeholders, where they are used, and the fix.
+        message: String,
+    },
+}
+
+/// What [`SamError::UnresolvedPlaceholder`] says: the placeholders, where each is first used
+/// (a JSON pointer into the definition), and the keys to add, or the given key that differs
+/// only in case (names are case-sensitive).
+pub(super) fn unresolved_message(
+    id: &str,
+    file: Option<&std::path::Path>,
+    placeholders: &[(String, String)],
+    given: &[String],
+) -> String {
+    format!(
+        "the definition of {id}{} uses {}, which DefinitionSubstitutions does not give a value for (deployed, it stays literal text); {}",
+        file.map(|f| format!(" ({})", f.display())).unwrap_or_default(),
+        placeholders
+            .iter()
+            .map(|(name, at)| format!("${{{name}}} at {at}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        placeholder_fix(placeholders, given)
+    )
+}
+
+fn placeholder_fix(placeholders: &[(String, String)], given: &[String]) -> String {
+    let mut renames = Vec::new();
+    let mut additions = Vec::new();
+    for (name, _) in placeholders {
+        match given.iter().find(|g| g.eq_ignore_ascii_case(name)) {
+            Some(near) => renames.push(format!("rename the substitution {near} to {name}")),
+            None => additions.push(format!("{name}: <value>")),
+        }
+    }
+    let mut fixes = Vec::new();
+    if !renames.is_empty() {
+        fixes.push(format!("{} (placeholder names are case-sensitive)", renames.join(", ")));
+    }
+    if !additions.is_empty() {
+        fixes.push(format!("add {} under DefinitionSubstitutions", additions.join(" and ")));
+    }
+    fixes.join("; ")
 }
 
 fn at_line(line: Option<usize>, column: Option<usize>) -> String {

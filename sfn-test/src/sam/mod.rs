@@ -8,15 +8,19 @@
 
 mod document;
 mod error;
+mod events;
 mod files;
+mod glob;
 mod globals;
 mod include;
 mod intrinsics;
+mod permissions;
 mod resources;
 mod state_machine;
 mod substitution;
 mod template;
 
 pub use error::SamError;
+pub use permissions::{Access, Permissions};
 pub use state_machine::{StateMachineSpec, WorkflowType};
-pub use template::Template;
+pub use template::{Parameter, Template};

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use super::document::{self, Format, escape};
-use super::error::SamError;
+use super::error::{self, SamError};
 use super::files;
 use super::intrinsics::{Evaluator, Resource, scalar};
+use super::permissions::{self, Permissions};
 use super::resources;
 use super::substitution;
 
@@ -26,6 +27,8 @@ const S3_FIX_CFN: &str =
 /// A state machine of a template, resolved: everything the engine and the harness need.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StateMachineSpec {
+    /// The template file the state machine is declared in.
+    pub template: PathBuf,
     /// The resource's logical id.
     pub logical_id: String,
     /// `AWS::Serverless::StateMachine` or `AWS::StepFunctions::StateMachine`.
@@ -42,8 +45,6 @@ pub struct StateMachineSpec {
     pub definition_file: Option<PathBuf>,
     /// That file's text with substitutions applied, to map JSON pointers to lines.
     pub definition_text: Option<String>,
-    /// `${Name}` placeholders left in the definition because no substitution gives them a value.
-    pub unresolved_placeholders: Vec<String>,
     /// Every synthetic identifier (ARN, name, URL) of every resource of the template, and each
     /// logical id, mapped to the logical id: how a Task's `Resource` or `FunctionName` is
     /// traced back to the template.
@@ -54,6 +55,8 @@ pub struct StateMachineSpec {
     pub policies: Vec<Value>,
     /// The resolved SAM `Events` entries (`Type` and `Properties`), by event name.
     pub events: BTreeMap<String, Value>,
+    /// What the execution role allows, from `Role` / `RoleArn`, `Policies` and connectors.
+    pub permissions: Permissions,
 }
 
 /// Standard or Express workflow.
@@ -66,7 +69,7 @@ pub enum WorkflowType {
     Express,
 }
 
-/// Where a definition came from, before substitutions.
+/// A definition, substitutions applied, and where it came from.
 struct Source {
     definition: Value,
     file: Option<PathBuf>,
@@ -107,12 +110,6 @@ pub(super) fn build(
         },
     };
 
-    let source = if sam {
-        sam_definition(ev, resource, properties, &base)?
-    } else {
-        cfn_definition(ev, resource, properties, &base)?
-    };
-
     let mut substitutions = BTreeMap::new();
     match evaluated("DefinitionSubstitutions")? {
         None => {}
@@ -135,12 +132,13 @@ pub(super) fn build(
             ));
         }
     }
-    let mut unresolved = Vec::new();
-    let mut definition = source.definition;
-    substitution::apply_to_value(&mut definition, &substitutions, &mut unresolved);
-    let definition_text = source
-        .text
-        .map(|t| substitution::apply_to_text(&t, &substitutions, &mut Vec::new()));
+    let source = if sam {
+        sam_definition(ev, resource, properties, &base, &substitutions)?
+    } else {
+        cfn_definition(ev, resource, properties, &base, &substitutions)?
+    };
+
+    let definition = source.definition;
     if !definition.is_object() {
         let pointer = source
             .file
@@ -153,6 +151,21 @@ pub(super) fn build(
                 resource.id
             ),
         ));
+    }
+
+    let unresolved = substitution::unresolved(&definition);
+    if !unresolved.is_empty() {
+        let pointer = if properties.contains_key("DefinitionSubstitutions") {
+            format!("{base}/DefinitionSubstitutions")
+        } else {
+            base.clone()
+        };
+        let given: Vec<String> = substitutions.into_keys().collect();
+        return Err(SamError::UnresolvedPlaceholder {
+            path: ev.path.to_path_buf(),
+            pointer,
+            message: error::unresolved_message(&resource.id, source.file.as_deref(), &unresolved, &given),
+        });
     }
 
     let role = evaluated(if sam { "Role" } else { "RoleArn" })?;
@@ -179,7 +192,9 @@ pub(super) fn build(
         }
     }
 
+    let permissions = permissions::build(ev, resource, role.as_ref(), &policies, identifiers);
     Ok(StateMachineSpec {
+        template: ev.path.to_path_buf(),
         logical_id: resource.id.clone(),
         resource_type: resource.resource_type.clone(),
         name,
@@ -187,12 +202,12 @@ pub(super) fn build(
         workflow_type,
         definition,
         definition_file: source.file,
-        definition_text,
-        unresolved_placeholders: unresolved,
+        definition_text: source.text,
         resources: identifiers.clone(),
         role,
         policies,
         events,
+        permissions,
     })
 }
 
@@ -201,22 +216,14 @@ fn sam_definition(
     resource: &Resource<'_>,
     properties: &Map<String, Value>,
     base: &str,
+    substitutions: &BTreeMap<String, String>,
 ) -> Result<Source, SamError> {
     match (properties.get("Definition"), properties.get("DefinitionUri")) {
         (Some(_), Some(_)) => Err(ev.intrinsic(
             base,
             format!("{} sets both Definition and DefinitionUri; keep one", resource.id),
         )),
-        (Some(inline), None) => {
-            let definition = ev
-                .eval(inline, &format!("{base}/Definition"), 0)?
-                .unwrap_or(Value::Null);
-            Ok(Source {
-                definition,
-                file: None,
-                text: None,
-            })
-        }
+        (Some(inline), None) => inline_definition(ev, inline, base, substitutions),
         (None, Some(uri)) => {
             let pointer = format!("{base}/DefinitionUri");
             match ev.eval(uri, &pointer, 0)? {
@@ -224,7 +231,7 @@ fn sam_definition(
                     if location.to_ascii_lowercase().starts_with("s3://") {
                         return Err(on_s3(ev, &pointer, location, S3_FIX_SAM));
                     }
-                    local_file(ev, &location, &pointer)
+                    local_file(ev, &location, &pointer, substitutions)
                 }
                 Some(Value::Object(object)) => Err(on_s3(ev, &pointer, s3_location(&object), S3_FIX_SAM)),
                 other => Err(ev.intrinsic(
@@ -250,20 +257,14 @@ fn cfn_definition(
     resource: &Resource<'_>,
     properties: &Map<String, Value>,
     base: &str,
+    substitutions: &BTreeMap<String, String>,
 ) -> Result<Source, SamError> {
     if let Some(inline) = properties.get("Definition") {
-        let definition = ev
-            .eval(inline, &format!("{base}/Definition"), 0)?
-            .unwrap_or(Value::Null);
-        return Ok(Source {
-            definition,
-            file: None,
-            text: None,
-        });
+        return inline_definition(ev, inline, base, substitutions);
     }
     if let Some(string) = properties.get("DefinitionString") {
         let pointer = format!("{base}/DefinitionString");
-        let text = ev.string(string, &pointer, 0)?;
+        let text = substitution::apply_to_text(&ev.string(string, &pointer, 0)?, substitutions);
         let definition = serde_json::from_str::<Value>(&text).map_err(|e| {
             let message = e.to_string();
             let message = message
@@ -301,9 +302,55 @@ fn cfn_definition(
     })
 }
 
-fn local_file(ev: &Evaluator<'_>, location: &str, pointer: &str) -> Result<Source, SamError> {
-    let (file, text) = files::read(ev.path, location, pointer)?;
-    let definition = document::parse(&text, &file, Format::of(&file))?;
+/// An inline definition: the placeholders of its strings are replaced, which is what replacing
+/// them in its JSON text does for values without quotes or backslashes.
+fn inline_definition(
+    ev: &Evaluator<'_>,
+    inline: &Value,
+    base: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> Result<Source, SamError> {
+    let mut definition = ev
+        .eval(inline, &format!("{base}/Definition"), 0)?
+        .unwrap_or(Value::Null);
+    substitution::apply_to_value(&mut definition, substitutions);
+    Ok(Source {
+        definition,
+        file: None,
+        text: None,
+    })
+}
+
+fn local_file(
+    ev: &Evaluator<'_>,
+    location: &str,
+    pointer: &str,
+    substitutions: &BTreeMap<String, String>,
+) -> Result<Source, SamError> {
+    let (file, raw) = files::read(ev.path, location, pointer)?;
+    let text = substitution::apply_to_text(&raw, substitutions);
+    let definition = match document::parse(&text, &file, Format::of(&file)) {
+        Ok(definition) => definition,
+        // The file itself is fine: a substituted value broke it (as it would in CloudFormation).
+        Err(SamError::Syntax {
+            path,
+            format,
+            line,
+            column,
+            message,
+        }) if text != raw && document::parse(&raw, &file, Format::of(&file)).is_ok() => {
+            return Err(SamError::Syntax {
+                path,
+                format,
+                line,
+                column,
+                message: format!(
+                    "{message} (after DefinitionSubstitutions replaced its placeholders: a value with quotes, backslashes or line breaks breaks the file, as it does in CloudFormation; quote the placeholder or change the value)"
+                ),
+            });
+        }
+        Err(other) => return Err(other),
+    };
     Ok(Source {
         definition,
         file: Some(file),

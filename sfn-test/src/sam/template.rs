@@ -34,6 +34,23 @@ pub(super) struct Overrides {
     pub(super) transforms: BTreeMap<String, Value>,
 }
 
+/// A parameter the template declares under `Parameters`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parameter {
+    /// Its name.
+    pub name: String,
+    /// Its `Type` (`String` when not given).
+    pub parameter_type: String,
+    /// Its `Default`, as text (a list's items joined with `,`).
+    pub default: Option<String>,
+    /// Its `AllowedValues`.
+    pub allowed_values: Vec<String>,
+    /// Whether a value must be given with [`Template::parameter`] before a state machine that
+    /// uses it resolves: it has no `Default`, or its value lives in SSM Parameter Store.
+    pub required: bool,
+}
+
 /// A loaded, not yet evaluated SAM / CloudFormation template.
 ///
 /// Parameters, pseudo parameters, imports and macro outputs are set with the builder methods;
@@ -123,6 +140,39 @@ impl Template {
     pub fn transform(mut self, macro_name: &str, output: Value) -> Template {
         self.overrides.transforms.insert(macro_name.to_owned(), output);
         self
+    }
+
+    /// The parameters the template declares, in template order.
+    pub fn parameters(&self) -> Vec<Parameter> {
+        let Some(Value::Object(declared)) = self.root.get("Parameters") else {
+            return Vec::new();
+        };
+        declared
+            .iter()
+            .map(|(name, declaration)| {
+                let parameter_type = declaration
+                    .get("Type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("String")
+                    .to_owned();
+                let default = declaration.get("Default").and_then(|d| match d {
+                    Value::Array(items) => Some(items.iter().filter_map(scalar).collect::<Vec<_>>().join(",")),
+                    other => scalar(other),
+                });
+                let allowed_values = match declaration.get("AllowedValues") {
+                    Some(Value::Array(items)) => items.iter().filter_map(scalar).collect(),
+                    _ => Vec::new(),
+                };
+                let from_ssm = parameter_type.starts_with("AWS::SSM::Parameter::Value<");
+                Parameter {
+                    name: name.clone(),
+                    required: (default.is_none() || from_ssm) && !self.overrides.parameters.contains_key(name),
+                    parameter_type,
+                    default,
+                    allowed_values,
+                }
+            })
+            .collect()
     }
 
     /// The template file.

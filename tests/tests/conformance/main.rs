@@ -5,28 +5,21 @@
 
 mod compare;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Value, json};
 use sfn_test::{Mock, StateMachine, TaskCall};
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Outcome {
-    Passed,
-    Failed,
-    KnownFailure,
-}
-
-type Results = Arc<Mutex<BTreeMap<String, (Outcome, String)>>>;
+use sfn_test_suite::report::Report;
 
 fn main() {
     let args = Arguments::from_args();
     let dir = sfn_test_suite::data_dir("SFN_CONFORMANCE_DIR", "../shared/conformance/cases");
-    let known = known_failures();
-    let results: Results = Arc::default();
+    let report = Report::new(
+        "conformance",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/known-failures.txt"),
+    );
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
             .flatten()
@@ -48,78 +41,13 @@ fn main() {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let known_reason = known.get(&id).cloned();
-        let results = Arc::clone(&results);
-        let name = id.clone();
-        trials.push(Trial::test(name, move || {
-            let verdict = run_case(&path);
-            let (outcome, reason, result) = match (verdict, known_reason) {
-                (Ok(()), None) => (Outcome::Passed, String::new(), Ok(())),
-                (Err(why), None) => (Outcome::Failed, why.clone(), Err(Failed::from(why))),
-                (Err(_), Some(reason)) => (Outcome::KnownFailure, reason, Ok(())),
-                (Ok(()), Some(_)) => {
-                    let why = "listed in known-failures.txt but passes: remove it from the list".to_string();
-                    (Outcome::Failed, why.clone(), Err(Failed::from(why)))
-                }
-            };
-            results
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(id, (outcome, reason));
-            result
-        }));
+        let report = report.clone();
+        trials.push(Trial::test(id.clone(), move || report.judge(&id, run_case(&path))));
     }
     trials.push(Trial::test("self_check::placeholders", || {
         compare::self_check().map_err(Failed::from)
     }));
-    let conclusion = libtest_mimic::run(&args, trials);
-    let results = results.lock().unwrap_or_else(PoisonError::into_inner);
-    let count = |o: Outcome| results.values().filter(|(x, _)| *x == o).count();
-    let (passed, failed, ignored) = (
-        count(Outcome::Passed),
-        count(Outcome::Failed),
-        count(Outcome::KnownFailure),
-    );
-    if let Some(report) = std::env::var_os("SFN_REPORT") {
-        write_report(Path::new(&report), &results, passed, failed + ignored, 0);
-    }
-    println!("conformance: {passed} passed, {failed} failed, {ignored} ignored");
-    conclusion.exit()
-}
-
-fn write_report(
-    path: &Path,
-    results: &BTreeMap<String, (Outcome, String)>,
-    passed: usize,
-    failed: usize,
-    ignored: usize,
-) {
-    let entries: Vec<Value> = results
-        .iter()
-        .map(|(id, (outcome, reason))| {
-            let outcome = match outcome {
-                Outcome::Passed => "passed",
-                Outcome::Failed | Outcome::KnownFailure => "failed",
-            };
-            json!({ "id": id, "outcome": outcome, "reason": reason })
-        })
-        .collect();
-    let report = json!({ "passed": passed, "failed": failed, "ignored": ignored, "results": entries });
-    if let Err(e) = std::fs::write(path, serde_json::to_string_pretty(&report).unwrap_or_default()) {
-        eprintln!("conformance: cannot write the report to {}: {e}", path.display());
-    }
-}
-
-fn known_failures() -> BTreeMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/known-failures.txt");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            l.split_once(" | ")
-                .map(|(id, reason)| (id.trim().to_string(), reason.trim().to_string()))
-        })
-        .collect()
+    report.run(&args, trials)
 }
 
 /// Answers each Task state's calls from the recorded outcomes: by the recorded input when the

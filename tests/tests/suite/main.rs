@@ -4,6 +4,8 @@ mod cli;
 mod coverage;
 mod engine;
 mod errors;
+mod jsonata;
 mod mock_config;
 mod mocks;
 mod robustness;
+mod templates;
