@@ -19,7 +19,8 @@ sfn-test: test AWS Step Functions state machines locally
 
 usage:
   sfn-test validate <file>... [--state-machine <LogicalId>]
-      load each SAM / CloudFormation template or ASL file and validate its state machines
+      load each SAM / CloudFormation template or ASL file and validate its state machines,
+      and check each Task's call against the template's role (Policies, Role, connectors)
   sfn-test run <file> [--state-machine <LogicalId>] [--input <json> | --input-file <path>]
                [--mock <key>=<json>]... [--default-mock <json>] [--history]
       run a state machine once; Task states answer from the mocks (by state name, logical id,
@@ -122,22 +123,34 @@ fn load(path: &Path, state_machine: Option<&str>) -> Vec<(String, crate::Result<
 }
 
 fn validate(files: &[PathBuf], state_machine: Option<&str>, out: &mut dyn Write) -> std::io::Result<u8> {
-    let mut failed = 0usize;
-    let mut total = 0usize;
+    let (mut total, mut invalid, mut denied) = (0usize, 0usize, 0usize);
     for file in files {
         for (label, loaded) in load(file, state_machine) {
             total += 1;
             match loaded {
-                Ok(sm) => writeln!(out, "ok      {label} ({} states)", sm.state_names().len())?,
+                Ok(sm) => {
+                    // A call the role does not allow fails only once deployed: report it here.
+                    let report = sm.permission_report();
+                    let word = if report.is_clean() { "ok     " } else { "denied " };
+                    denied += usize::from(!report.is_clean());
+                    writeln!(out, "{word} {label} ({} states)", sm.state_names().len())?;
+                    if !report.denied.is_empty() || !report.unchecked.is_empty() {
+                        writeln!(out, "{}", indent(report.to_string().trim_end()))?;
+                    }
+                }
                 Err(e) => {
-                    failed += 1;
+                    invalid += 1;
                     writeln!(out, "invalid {label}\n{}", indent(&e.to_string()))?;
                 }
             }
         }
     }
-    writeln!(out, "validate: {} valid, {failed} invalid", total - failed)?;
-    Ok(u8::from(failed > 0))
+    writeln!(
+        out,
+        "validate: {} valid, {invalid} invalid, {denied} with Task calls the role does not allow",
+        total - invalid - denied
+    )?;
+    Ok(u8::from(invalid + denied > 0))
 }
 
 fn indent(text: &str) -> String {

@@ -29,6 +29,9 @@ pub struct Visited {
     pub retriers: BTreeSet<(String, usize)>,
     /// Catchers that fired, `(state, catcher index)`.
     pub catchers: BTreeSet<(String, usize)>,
+    /// SAM events that started executions.
+    #[serde(default)]
+    pub triggers: BTreeSet<String>,
 }
 
 impl Visited {
@@ -38,6 +41,7 @@ impl Visited {
         self.choice_rules.extend(other.choice_rules.iter().cloned());
         self.retriers.extend(other.retriers.iter().cloned());
         self.catchers.extend(other.catchers.iter().cloned());
+        self.triggers.extend(other.triggers.iter().cloned());
     }
 
     fn from_visits(v: &Visits) -> Visited {
@@ -47,6 +51,7 @@ impl Visited {
             choice_rules: v.choice_rules.clone(),
             retriers: v.retries.clone(),
             catchers: v.catches.clone(),
+            triggers: BTreeSet::new(),
         }
     }
 }
@@ -68,6 +73,9 @@ pub struct Coverage {
     pub retriers: BTreeSet<(String, usize)>,
     /// Every catcher.
     pub catchers: BTreeSet<(String, usize)>,
+    /// Every SAM event (`Events`) that can start the state machine.
+    #[serde(default)]
+    pub triggers: BTreeSet<String>,
     /// What the executions visited.
     pub visited: Visited,
     /// How many executions were merged in.
@@ -102,6 +110,9 @@ fn plan_of(sm: &StateMachine) -> Coverage {
         ..Coverage::default()
     };
     add_definition(&sm.definition, &mut plan);
+    if let Some(spec) = &sm.spec {
+        plan.triggers = spec.events.keys().cloned().collect();
+    }
     plan
 }
 
@@ -156,6 +167,7 @@ impl StateMachine {
     pub fn coverage(&self, run: &Execution) -> Coverage {
         let mut coverage = plan_of(self);
         coverage.visited = Visited::from_visits(run.visits());
+        coverage.visited.triggers.extend(run.trigger().map(str::to_string));
         coverage.executions = 1;
         coverage
     }

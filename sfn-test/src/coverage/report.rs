@@ -53,6 +53,11 @@ impl Coverage {
         Totals::of(&self.choice_rules, &self.visited.choice_rules)
     }
 
+    /// SAM events that started an execution, of all the state machine's events.
+    pub fn trigger_totals(&self) -> Totals {
+        Totals::of(&self.triggers, &self.visited.triggers)
+    }
+
     /// Names of the states never entered, in pointer order.
     pub fn unvisited_states(&self) -> Vec<&str> {
         self.states
@@ -87,6 +92,21 @@ impl Coverage {
             c.total,
             self.executions
         );
+        if !self.triggers.is_empty() {
+            let tr = self.trigger_totals();
+            // Inserted before the closing `[N executions]` so one line still sums it all up.
+            let at = out.rfind("  [").unwrap_or(out.len());
+            out.insert_str(at, &format!("  triggers {}/{}", tr.covered, tr.total));
+            let never: Vec<&str> = self
+                .triggers
+                .iter()
+                .filter(|t| !self.visited.triggers.contains(*t))
+                .map(String::as_str)
+                .collect();
+            if !never.is_empty() {
+                let _ = writeln!(out, "  never triggered: {}", never.join(", "));
+            }
+        }
         let unvisited = self.unvisited_states();
         if !unvisited.is_empty() {
             let _ = writeln!(out, "  never entered: {}", unvisited.join(", "));
@@ -122,6 +142,7 @@ impl Coverage {
             "states": totals(self.state_totals()),
             "transitions": totals(self.transition_totals()),
             "choice_rules": totals(self.choice_rule_totals()),
+            "triggers": totals(self.trigger_totals()),
             "unvisited_states": self.unvisited_states(),
         })
     }

@@ -15,6 +15,7 @@ pub struct Execution {
     outcome: Outcome,
     start: Millis,
     state_machine: String,
+    pub(crate) trigger: Option<String>,
 }
 
 impl Execution {
@@ -23,6 +24,7 @@ impl Execution {
             outcome,
             start,
             state_machine,
+            trigger: None,
         }
     }
 
@@ -107,6 +109,12 @@ impl Execution {
     /// The state machine's name.
     pub fn state_machine(&self) -> &str {
         &self.state_machine
+    }
+
+    /// The SAM event that started the execution, when it came from
+    /// [`StateMachine::trigger`](crate::StateMachine::trigger).
+    pub fn trigger(&self) -> Option<&str> {
+        self.trigger.as_deref()
     }
 
     fn describe(&self) -> String {

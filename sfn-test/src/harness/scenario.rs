@@ -47,6 +47,8 @@ pub struct Scenario<'m> {
     timeout: Duration,
     enforce_permissions: bool,
     start_error: Option<String>,
+    /// The SAM event that started this scenario, for coverage.
+    pub(crate) trigger: Option<String>,
 }
 
 impl<'m> Scenario<'m> {
@@ -65,6 +67,7 @@ impl<'m> Scenario<'m> {
             timeout: MAX_EXECUTION_TIME,
             enforce_permissions: false,
             start_error: None,
+            trigger: None,
         }
     }
 
@@ -213,7 +216,8 @@ impl<'m> Scenario<'m> {
             max_duration: self.timeout,
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
-        let run = Execution::new(outcome, self.start, self.machine.name.clone());
+        let mut run = Execution::new(outcome, self.start, self.machine.name.clone());
+        run.trigger = self.trigger.clone();
         crate::coverage::record_execution(self.machine, &run);
         Ok(run)
     }

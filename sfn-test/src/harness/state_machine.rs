@@ -149,7 +149,9 @@ impl StateMachine {
             )));
         };
         let input = spec.event_input(event, delivered.as_ref())?;
-        Ok(self.scenario().input(input))
+        let mut scenario = self.scenario().input(input);
+        scenario.trigger = Some(event.to_string());
+        Ok(scenario)
     }
 
     /// The state machine's name.

@@ -35,6 +35,12 @@ struct RawCase {
     name: String,
     #[serde(default)]
     input: Option<Value>,
+    /// A SAM event of the template whose delivered input starts the case.
+    #[serde(default)]
+    trigger: Option<String>,
+    /// The event that fires `trigger` (an EventBridge event, an Api request body).
+    #[serde(default)]
+    event: Option<Value>,
     #[serde(default)]
     mocks: BTreeMap<String, Value>,
     #[serde(default)]
@@ -255,6 +261,7 @@ pub struct CaseFile {
 pub(crate) struct Case {
     pub(crate) name: String,
     input: Value,
+    trigger: Option<(String, Option<Value>)>,
     mocks: BTreeMap<String, Mock>,
     start_time: Option<String>,
     seed: Option<u64>,
@@ -345,10 +352,53 @@ pub fn load_file(path: &Path) -> Result<CaseFile> {
         if let Some(e) = &c.expect.elapsed {
             parse_duration(e).map_err(|m| table_error(path, None, format!("case '{}': elapsed: {m}", c.name)))?;
         }
+        let trigger = match (c.trigger, c.event, &c.input) {
+            (Some(_), _, Some(_)) => {
+                return Err(table_error(
+                    path,
+                    None,
+                    format!(
+                        "case '{}': a triggered case's input is what its event delivers; drop `input` (or give the event with `event:`)",
+                        c.name
+                    ),
+                ));
+            }
+            (None, Some(_), _) => {
+                return Err(table_error(
+                    path,
+                    None,
+                    format!("case '{}': `event` goes with `trigger: <SAM event name>`", c.name),
+                ));
+            }
+            (Some(t), event, None) => {
+                let events: Vec<&str> = machine
+                    .spec()
+                    .map(|s| s.events.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                if !events.contains(&t.as_str()) {
+                    return Err(table_error(
+                        path,
+                        None,
+                        format!(
+                            "case '{}': trigger {t:?} is not one of the state machine's SAM Events ({})",
+                            c.name,
+                            if events.is_empty() {
+                                "it has none".to_string()
+                            } else {
+                                events.join(", ")
+                            }
+                        ),
+                    ));
+                }
+                Some((t, event))
+            }
+            (None, None, _) => None,
+        };
         let case_mocks = convert(&c.mocks, Some(&c.name))?;
         cases.push(Case {
             name: c.name,
             input: c.input.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
+            trigger,
             mocks: case_mocks,
             start_time: c.start_time,
             seed: c.seed,
@@ -389,7 +439,12 @@ impl CaseFile {
     /// Runs case `index` and checks every expectation; the error lists every mismatch.
     pub fn run_case(&self, index: usize) -> std::result::Result<(), String> {
         let case = &self.cases[index];
-        let mut scenario = self.machine.scenario().input(case.input.clone());
+        let mut scenario = match &case.trigger {
+            None => Ok(self.machine.scenario().input(case.input.clone())),
+            Some((event, None)) => self.machine.trigger(event),
+            Some((event, Some(delivered))) => self.machine.trigger_event(event, delivered.clone()),
+        }
+        .map_err(|e| format!("{}: case '{}': {e}", self.path.display(), case.name))?;
         for (k, m) in &self.mocks {
             scenario = scenario.fallback_mock(k.clone(), m.clone());
         }

@@ -17,6 +17,10 @@
 //!     mocks:
 //!       Charge card: [ { throw: { error: Card.Declined, cause: insufficient funds } } ]
 //!     expect: { status: FAILED, error: Card.Declined }
+//!   - name: an order event starts it
+//!     trigger: OrderPlaced            # a SAM event of the state machine; its input is what it delivers
+//!     event: { source: shop.orders, detail-type: Order Placed, detail: { amount: 40 } }
+//!     expect: { status: SUCCEEDED }
 //! ```
 //!
 //! A test target with `harness = false` runs them:

@@ -29,7 +29,10 @@ fn validate_lists_every_state_machine_of_a_template() {
         out.contains("ok      ") && out.contains("template.yaml::OrderWorkflow"),
         "{out}"
     );
-    assert!(out.ends_with("validate: 1 valid, 0 invalid\n"), "{out}");
+    assert!(
+        out.ends_with("validate: 1 valid, 0 invalid, 0 with Task calls the role does not allow\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -81,4 +84,20 @@ fn a_bad_command_line_exits_2_with_usage() {
         err.contains("--mock takes <key>=<json>") && err.contains("usage:"),
         "{err}"
     );
+}
+
+#[test]
+fn validate_reports_task_calls_the_role_does_not_allow() {
+    let template = path("tests/fixtures/templates/permissions/template.yaml");
+    let (code, out, _) = cli(&["validate", &template, "--state-machine", "PolicyFlow"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("denied ") && out.contains("template.yaml::PolicyFlow"),
+        "{out}"
+    );
+    assert!(
+        out.contains("denied: Task 'Refund' needs lambda:InvokeFunction"),
+        "{out}"
+    );
+    assert!(out.contains("1 with Task calls the role does not allow"), "{out}");
 }

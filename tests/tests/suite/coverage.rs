@@ -102,3 +102,30 @@ fn a_damaged_record_names_the_file_and_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn triggers_are_covered_too() {
+    let sm = order_workflow();
+    let untriggered = sm.coverage(&run(&sm, 40, true));
+    assert_eq!(
+        (untriggered.trigger_totals().covered, untriggered.trigger_totals().total),
+        (0, 1)
+    );
+    assert!(
+        untriggered.text().contains("never triggered: OrderPlaced"),
+        "{}",
+        untriggered.text()
+    );
+    let event =
+        json!({ "source": "shop.orders", "detail-type": "Order Placed", "detail": { "orderId": "t", "amount": 40 } });
+    let triggered = sm
+        .trigger_event("OrderPlaced", event)
+        .unwrap()
+        .mock("Validate", json!({ "valid": true, "reason": null }))
+        .mock("Charge card", json!({ "chargeId": "ch" }))
+        .run()
+        .unwrap();
+    assert_eq!(triggered.trigger(), Some("OrderPlaced"));
+    let c = sm.coverage(&triggered);
+    assert!(c.text().contains("triggers 1/1"), "{}", c.text());
+}

@@ -8,4 +8,5 @@ mod jsonata;
 mod mock_config;
 mod mocks;
 mod robustness;
+mod tables;
 mod templates;
