@@ -55,7 +55,12 @@
 //!   `$uuid` and `$shuffle` draw from the scenario's seed and `$now`/`$millis` read the
 //!   virtual clock, so their values differ from AWS's. Validation messages for JSONata fields
 //!   are this crate's own wording.
-//! - Distributed Map `ItemReader`, `ItemBatcher` and `ResultWriter` are not run yet.
+//! - Distributed Map `ItemReader` and `ResultWriter` use the scenario's in-memory S3
+//!   ([`Scenario::s3_object`], [`Execution::s3_objects`]). JSON, JSONL and CSV objects and
+//!   `s3:listObjectsV2` listings are read; S3 inventory manifests (`InputType: MANIFEST`) and
+//!   `ReaderConfig.ItemsPointer` are reported as not supported. The causes of S3 read failures
+//!   other than the recorded ones (a missing object, invalid JSON), the result file names for
+//!   `OutputType: JSONL` and the child execution names in result files are this crate's own.
 //! - Mocks never send heartbeats: `HeartbeatSeconds` acts as a deadline for the answer.
 //! - [`StateMachine::permission_report`] and [`Scenario::enforce_permissions`] read the role's
 //!   policies from the template and ignore IAM `Condition`s, permission boundaries and
@@ -80,7 +85,7 @@ pub mod sam;
 pub mod table;
 
 pub use clock::{format_timestamp, parse_timestamp};
-pub use engine::{Event, Status};
+pub use engine::{Event, S3Object, Status};
 pub use error::{Diagnostic, Error, Result};
 pub use harness::{Execution, HISTORY_LIMIT, Need, PermissionFinding, PermissionReport, Scenario, StateMachine};
 pub use integrations::{Mock, MockConfig, MockTaskHandler, TaskCall, TaskError, TaskHandler, TaskResult};

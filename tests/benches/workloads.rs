@@ -100,6 +100,7 @@ impl Options {
 }
 
 /// How the workload's Task states are answered (`NAME.mock.json`, see the bench README).
+#[derive(Clone)]
 enum MockSpec {
     None,
     /// Every call returns this raw Invoke response.
@@ -191,21 +192,7 @@ impl Workload {
             machine: StateMachine::from_definition(definition).map_err(|e| e.to_string())?,
             input: self.input.clone(),
             expected: self.expected.clone(),
-            mock: match &self.mock {
-                MockSpec::None => MockSpec::None,
-                MockSpec::Always(m) => MockSpec::Always(m.clone()),
-                MockSpec::FailTimes {
-                    fail_times,
-                    error,
-                    cause,
-                    success,
-                } => MockSpec::FailTimes {
-                    fail_times: *fail_times,
-                    error: error.clone(),
-                    cause: cause.clone(),
-                    success: success.clone(),
-                },
-            },
+            mock: self.mock.clone(),
         })
     }
 

@@ -398,7 +398,107 @@ pub struct Map {
     pub retry: Vec<Retrier>,
     /// `Catch`.
     pub catch: Vec<Catcher>,
-    /// Fields this interpreter reads but cannot run yet (`ItemReader`, `ResultWriter`,
-    /// `ItemBatcher`), by name.
-    pub unsupported: Vec<&'static str>,
+    /// `ItemReader`, `ItemBatcher`, `ResultWriter` and `Label` of a Distributed Map.
+    pub distributed_io: Option<Box<DistributedIo>>,
+}
+
+/// The Distributed Map fields that read items from and write results to Amazon S3 (AWS docs,
+/// "ItemReader (Map)", "ItemBatcher (Map)", "ResultWriter (Map)").
+#[derive(Debug, Default)]
+pub struct DistributedIo {
+    /// `ItemReader`.
+    pub reader: Option<ItemReader>,
+    /// `ItemBatcher`.
+    pub batcher: Option<ItemBatcher>,
+    /// `ResultWriter`.
+    pub writer: Option<ResultWriter>,
+    /// `Label`: names the Map Run (`...:mapRun:<state machine>/<Label>:<id>`).
+    pub label: Option<String>,
+}
+
+/// `Parameters` (JSONPath) or `Arguments` (JSONata) of an item reader or result writer.
+#[derive(Debug)]
+pub enum Arguments {
+    /// Neither given.
+    None,
+    /// `Parameters`.
+    Payload(Payload),
+    /// `Arguments`.
+    Template(Template),
+}
+
+/// Where an `ItemReader` reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderSource {
+    /// `arn:aws:states:::s3:getObject`: the items are in one object.
+    GetObject,
+    /// `arn:aws:states:::s3:listObjectsV2`: the items are the objects' metadata.
+    ListObjectsV2,
+}
+
+/// `ReaderConfig.InputType` of an `s3:getObject` reader.
+#[derive(Debug)]
+pub enum ReaderFormat {
+    /// `JSON`: the object is a JSON array.
+    Json,
+    /// `JSONL`: one JSON value per line.
+    Jsonl,
+    /// `CSV`: `headers` from `CSVHeaders` (`CSVHeaderLocation: GIVEN`), or `None` for the
+    /// first row (`FIRST_ROW`).
+    Csv {
+        /// `CSVHeaders`.
+        headers: Option<Vec<String>>,
+        /// `CSVDelimiter` (default `COMMA`).
+        delimiter: char,
+    },
+    /// A form this interpreter does not read (`MANIFEST`: S3 inventory files), by name.
+    Unsupported(String),
+}
+
+/// `ItemReader`.
+#[derive(Debug)]
+pub struct ItemReader {
+    /// `Resource`.
+    pub source: ReaderSource,
+    /// `ReaderConfig.InputType` (`s3:getObject` readers).
+    pub format: ReaderFormat,
+    /// `ReaderConfig.MaxItems` / `MaxItemsPath`.
+    pub max_items: Option<Number>,
+    /// `Parameters` / `Arguments`: `Bucket`, `Key`, `Prefix`.
+    pub arguments: Arguments,
+}
+
+/// `ItemBatcher`.
+#[derive(Debug)]
+pub struct ItemBatcher {
+    /// `MaxItemsPerBatch` / `MaxItemsPerBatchPath`.
+    pub max_items: Option<Number>,
+    /// `MaxInputBytesPerBatch` / `MaxInputBytesPerBatchPath`.
+    pub max_bytes: Option<Number>,
+    /// `BatchInput`: a payload template (JSONPath) or a JSONata template.
+    pub batch_input: Arguments,
+}
+
+/// `ResultWriter.WriterConfig.Transformation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transformation {
+    /// `NONE`: each child execution's metadata with its output.
+    None,
+    /// `COMPACT`: the outputs only.
+    Compact,
+    /// `FLATTEN`: the outputs, arrays flattened one level.
+    Flatten,
+}
+
+/// `ResultWriter`.
+#[derive(Debug)]
+pub struct ResultWriter {
+    /// `Resource` (`arn:aws:states:::s3:putObject`) is given: results go to S3.
+    pub to_s3: bool,
+    /// `Parameters` / `Arguments`: `Bucket`, `Prefix`.
+    pub arguments: Arguments,
+    /// `WriterConfig.Transformation` (default `NONE` with S3, `COMPACT` without).
+    pub transformation: Transformation,
+    /// `WriterConfig.OutputType: JSONL`.
+    pub jsonl: bool,
 }

@@ -10,6 +10,7 @@ use super::model::*;
 use super::path::{JsonPath, ReferencePath};
 use crate::error::Diagnostic;
 
+mod distributed;
 mod jsonata;
 
 /// Parses and validates a definition. On failure returns every finding, in definition order.
@@ -1239,12 +1240,7 @@ impl Parser {
             .and_then(Value::as_str)
             .is_some_and(|m| m == "DISTRIBUTED");
         let processor = self.definition(processor, &pp, false)?;
-        let mut unsupported = Vec::new();
-        for field in ["ItemReader", "ResultWriter", "ItemBatcher"] {
-            if obj.contains_key(field) {
-                unsupported.push(field);
-            }
-        }
+        let distributed_io = self.distributed_io(obj, ptr, false, distributed);
         Some(Map {
             processor,
             distributed,
@@ -1254,7 +1250,7 @@ impl Parser {
             tolerated_failure_percentage: self.number(obj, ptr, "ToleratedFailurePercentage"),
             retry: self.retriers(obj, ptr),
             catch: self.catchers(obj, ptr, names),
-            unsupported,
+            distributed_io,
         })
     }
 }

@@ -42,6 +42,10 @@ pub(crate) enum Details {
         name: Arc<str>,
         value: Arc<Recorded>,
     },
+    /// An object of these fields, in this order.
+    Fields(Vec<(&'static str, Field)>),
+    /// `{"name": name, "index": index}`: a Map iteration's events.
+    Iteration { name: Arc<str>, index: usize },
     /// [`with_payload`]`(field, value, extra)`.
     Payload {
         field: &'static str,
@@ -58,8 +62,29 @@ impl Details {
                 with_payload(field, &value.value(), &[("name", Value::String(name.to_string()))])
             }
             Details::Payload { field, value, extra } => with_payload(field, &value.value(), extra),
+            Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
+            Details::Fields(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            Field::Json(v) => v.clone(),
+                            Field::Recorded(r) => r.value(),
+                        };
+                        ((*k).to_string(), v)
+                    })
+                    .collect(),
+            ),
         }
     }
+}
+
+/// One field of [`Details::Fields`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Field {
+    Json(Value),
+    /// A payload (a Task's parameters).
+    Recorded(Arc<Recorded>),
 }
 
 /// A copy of a payload kept for later: its compact JSON text, which costs one allocation
@@ -140,6 +165,7 @@ impl Event {
                 Details::Payload { extra, .. } => {
                     extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
                 }
+                Details::Fields(_) | Details::Iteration { .. } => None,
             },
             _ => None,
         }

@@ -8,7 +8,10 @@ mod concurrency;
 mod data;
 mod history;
 mod run;
+mod s3;
 
 pub use history::Event;
 pub use run::{CallRecord, Status, Visits};
 pub(crate) use run::{Outcome, RunConfig, execute};
+pub use s3::S3Object;
+pub(crate) use s3::S3Objects;

@@ -17,13 +17,14 @@ use serde_json::{Map, Value, json};
 use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
-use super::history::{Details, Event, EventLog, Recorded, with_payload};
+use super::history::{Details, Event, EventLog, Field, Recorded, with_payload};
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
 use crate::error::Error;
 use crate::integrations::mock::{Mock, MockKind, TaskCall, TaskError, TaskResult, contains};
 use crate::integrations::{Pattern, Resource};
 
+mod distributed;
 mod jsonata;
 
 /// AWS's payload size limit for state input and output (256 KiB).
@@ -48,6 +49,8 @@ pub(crate) struct RunConfig<'a> {
     pub record_history: bool,
     /// The longest an execution may run (AWS: one year for Standard workflows).
     pub max_duration: Duration,
+    /// The virtual S3's objects at the start (Distributed Map `ItemReader` input).
+    pub s3: &'a super::s3::S3Objects,
 }
 
 /// How an execution ended.
@@ -120,6 +123,8 @@ pub(crate) struct Outcome {
     pub end: Millis,
     pub visits: Visits,
     pub variables: BTreeMap<String, Map<String, Value>>,
+    /// The objects the execution's ResultWriters wrote to the virtual S3.
+    pub s3_objects: Vec<super::s3::S3Object>,
 }
 
 /// Hashes the address pairs of `Run::seen`: they are unique, so a multiply mixes enough, at a
@@ -170,7 +175,7 @@ struct Frame<'p> {
     variables: RefCell<Variables>,
     last_event: Cell<u64>,
     /// Names of the enclosing Parallel/Map states, for qualified mock keys (`Outer/Inner`).
-    prefix: String,
+    prefix: Rc<str>,
     map_item: Option<(usize, Value)>,
     /// A Distributed Map iteration: a child execution, whose states and events are not part of
     /// this execution's path and history.
@@ -178,7 +183,7 @@ struct Frame<'p> {
 }
 
 impl<'p> Frame<'p> {
-    fn child(parent: &'p Frame<'p>, prefix: String, last_event: u64, map_item: Option<(usize, Value)>) -> Frame<'p> {
+    fn child(parent: &'p Frame<'p>, prefix: Rc<str>, last_event: u64, map_item: Option<(usize, Value)>) -> Frame<'p> {
         Frame {
             parent: Some(parent),
             variables: RefCell::new(Rc::new(Map::new())),
@@ -233,6 +238,8 @@ pub(crate) struct Run<'a> {
     execution_arn: String,
     state_machine_arn: String,
     role_arn: String,
+    /// Distributed Map Runs and the objects their ResultWriters wrote.
+    dmap: distributed::DistributedState,
 }
 
 /// Runs an execution to its end on the virtual clock.
@@ -267,6 +274,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         execution_arn,
         state_machine_arn,
         role_arn,
+        dmap: distributed::DistributedState::default(),
         cfg,
     };
     let status_output = Drive {
@@ -288,6 +296,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         end: run.clock.now(),
         visits: run.visits(),
         variables: run.variables_at.take(),
+        s3_objects: run.dmap.take_written(),
     })
 }
 
@@ -416,7 +425,7 @@ impl<'a> Run<'a> {
             parent: None,
             variables: RefCell::new(Rc::new(Map::new())),
             last_event: Cell::new(0),
-            prefix: String::new(),
+            prefix: Rc::from(""),
             map_item: None,
             detached: false,
         };
@@ -510,7 +519,7 @@ impl<'a> Run<'a> {
                     }
                     Err(h) => return Err(h),
                 };
-                if serialized_len(&output) > PAYLOAD_LIMIT {
+                if over_payload_limit(&output) {
                     return Err(Fault::Failed(StateError::new(
                         "States.DataLimitExceeded",
                         format!(
@@ -1111,7 +1120,7 @@ impl<'a> Run<'a> {
                         },
                     ))
                 });
-                if serialized_len(&value) > PAYLOAD_LIMIT {
+                if over_payload_limit(&value) {
                     return Err(StateError::new(
                         "States.DataLimitExceeded",
                         format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
@@ -1193,19 +1202,19 @@ impl<'a> Run<'a> {
                 resource,
                 pattern,
             } => {
-                family.emit(self, frame, "Scheduled", || {
-                    let mut details = Map::new();
-                    details.insert("resourceType".into(), json!(resource_type));
-                    details.insert("resource".into(), json!(resource));
-                    details.insert("region".into(), json!(self.cfg.region));
-                    details.insert("parameters".into(), parameters.clone());
-                    for (k, v) in timing {
-                        details.insert(k.into(), v);
-                    }
+                let (kind, key) = event_names(family, "Scheduled");
+                self.event_details(frame, kind, || {
+                    let mut fields = vec![
+                        ("resourceType", Field::Json(json!(resource_type))),
+                        ("resource", Field::Json(json!(resource))),
+                        ("region", Field::Json(json!(self.cfg.region))),
+                        ("parameters", Field::Recorded(Recorded::of(parameters))),
+                    ];
+                    fields.extend(timing.into_iter().map(|(k, v)| (k, Field::Json(v))));
                     if let Some(h) = heartbeat {
-                        details.insert("heartbeatInSeconds".into(), json!(h));
+                        fields.push(("heartbeatInSeconds", Field::Json(json!(h))));
                     }
-                    Value::Object(details)
+                    Some((key, Details::Fields(fields)))
                 });
                 family.emit(
                     self,
@@ -1412,9 +1421,9 @@ impl<'a> Run<'a> {
             }
         };
         let started = self.event(frame, "ParallelStateStarted", || None);
-        let prefix = qualified(&frame.prefix, &state.name);
+        let prefix: Rc<str> = Rc::from(qualified(&frame.prefix, &state.name));
         let frames: Vec<Frame<'_>> = (0..p.branches.len())
-            .map(|_| Frame::child(frame, prefix.clone(), started, None))
+            .map(|_| Frame::child(frame, Rc::clone(&prefix), started, None))
             .collect();
         let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
         let failure = run_bounded(
@@ -1482,9 +1491,12 @@ impl<'a> Run<'a> {
         entered_time: Millis,
         retry_count: u64,
     ) -> Result<Value, Fault> {
-        if let Some(field) = m.unsupported.first() {
+        let dio = m.distributed_io.as_deref();
+        let reader = dio.and_then(|d| d.reader.as_ref());
+        let writer = dio.and_then(|d| d.writer.as_ref());
+        if let Some(ReaderFormat::Unsupported(what)) = reader.map(|r| &r.format) {
             return Err(self.fail_harness(Error::Stalled(format!(
-                "not supported yet: Map state '{}' uses '{field}' (Distributed Map readers and writers come with a later version)",
+                "not supported yet: Map state '{}' reads its items with {what}; give the items in the state input, or as a JSON, JSONL or CSV object read by s3:getObject",
                 state.name
             ))));
         }
@@ -1494,6 +1506,10 @@ impl<'a> Run<'a> {
         let selected = self.effective_input(state, &input, &scope)?;
         let effective = selected.as_ref().unwrap_or(&input);
         let items = match state.jsonata.as_deref() {
+            // An ItemReader's items replace the input's, and `ItemsPath` is not applied
+            // (conformance `...test_map_item_reader_base_json_with_items_path[*]`: the same
+            // output whatever ItemsPath says).
+            _ if reader.is_some() => Vec::new(),
             Some(j) => self.jsonata_items(j, &scope)?,
             None => {
                 let items = match &m.items_path {
@@ -1524,6 +1540,14 @@ impl<'a> Run<'a> {
             }
         };
         let escope = scope.with_input(effective);
+        let reader_at = match reader {
+            Some(r) => Some(self.location(&r.arguments, &escope, "ItemReader", distributed::READER_FAILED)?),
+            None => None,
+        };
+        let writer_at = match writer.filter(|w| w.to_s3) {
+            Some(w) => Some(self.location(&w.arguments, &escope, "ResultWriter", distributed::WRITER_FAILED)?),
+            None => None,
+        };
         let max_concurrency = self.number(&m.max_concurrency, &escope, "MaxConcurrency", true)?;
         let tolerated_count = match &m.tolerated_failure_count {
             Some(n) => Some(self.number(n, &escope, "ToleratedFailureCount", true)?),
@@ -1537,7 +1561,27 @@ impl<'a> Run<'a> {
         self.event(frame, "MapStateStarted", || {
             Some(("mapStateStartedEventDetails", json!({ "length": len })))
         });
-        let prefix = qualified(&frame.prefix, &state.name);
+        // A Distributed Map runs as a Map Run; with an ItemReader it reads after the Map Run
+        // starts, and MapStateStarted said length 0 (recorded histories, e.g. conformance
+        // `...test_map_item_reader_csv_max_items_paths[-1]`).
+        let map_run = m
+            .distributed
+            .then(|| self.map_run(state, dio.and_then(|d| d.label.as_deref())));
+        if let Some(run) = &map_run {
+            let arn = run.arn.clone();
+            self.event(frame, "MapRunStarted", || {
+                Some(("mapRunStartedEventDetails", json!({ "mapRunArn": arn })))
+            });
+        }
+        let items = match (reader, &reader_at) {
+            (Some(r), Some(at)) => match self.read_items(r, at, &escope) {
+                Ok(items) => items,
+                Err(f) => return Err(self.map_run_failed(frame, f)),
+            },
+            _ => items,
+        };
+        let len = items.len();
+        let prefix: Rc<str> = Rc::from(qualified(&frame.prefix, &state.name));
         let mut rng = || self.next_random();
         // ItemSelector sees the effective input as `$` and the item as `$$.Map.Item`.
         let mut iteration_inputs = Vec::with_capacity(len);
@@ -1564,34 +1608,59 @@ impl<'a> Run<'a> {
             };
             iteration_inputs.push(v);
         }
+        let mut iteration_inputs = match dio.and_then(|d| d.batcher.as_ref()) {
+            Some(b) => match self.batch_items(b, iteration_inputs, &escope) {
+                Ok(batches) => batches,
+                Err(f) => return Err(self.map_run_failed(frame, f)),
+            },
+            None => iteration_inputs,
+        };
+        let len = iteration_inputs.len();
+        // What the ResultWriter lists of each child execution: its input and its times.
+        let child_inputs = if writer.is_some() {
+            iteration_inputs.clone()
+        } else {
+            Vec::new()
+        };
+        let times = &RefCell::new(if writer.is_some() {
+            vec![(0, 0); len]
+        } else {
+            Vec::new()
+        });
         let base_event = frame.last_event.get();
         let frames: Vec<Frame<'_>> = (0..len)
             .map(|_| {
-                let mut f = Frame::child(frame, prefix.clone(), base_event, None);
+                let mut f = Frame::child(frame, Rc::clone(&prefix), base_event, None);
                 f.detached |= m.distributed;
                 f
             })
             .collect();
         let mut results: Vec<Option<Value>> = vec![None; len];
         let mut failures = 0usize;
+        let mut failed: Vec<Option<StateError>> = vec![None; len];
         let mut first_failure: Option<StateError> = None;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let limit = max_concurrency as usize;
-        let name = state.name.clone();
+        let name = self.state_name(state);
         let last_iteration_event = &Cell::new(0u64);
         let fault = run_bounded(
             len,
             limit,
             |i| -> Child<'_, Result<Value, Fault>> {
                 let f = &frames[i];
-                let name = name.clone();
+                let name = Arc::clone(&name);
                 let input = std::mem::take(&mut iteration_inputs[i]);
                 f.last_event.set(frame.last_event.get());
                 Box::pin(async move {
-                    self.event(f, "MapIterationStarted", || {
-                        Some(("mapIterationStartedEventDetails", json!({ "name": name, "index": i })))
+                    self.event_details(f, "MapIterationStarted", || {
+                        let name = Arc::clone(&name);
+                        Some(("mapIterationStartedEventDetails", Details::Iteration { name, index: i }))
                     });
+                    let started_at = self.clock.now();
                     let out = self.run_definition(&m.processor, input, f).await;
+                    if let Some(t) = times.borrow_mut().get_mut(i) {
+                        *t = (started_at, self.clock.now());
+                    }
                     let kind = if out.is_ok() {
                         "MapIterationSucceeded"
                     } else {
@@ -1603,7 +1672,7 @@ impl<'a> Run<'a> {
                         "mapIterationFailedEventDetails"
                     };
                     let last = f.last_event.get();
-                    let id = self.event(f, kind, || Some((key, json!({ "name": name, "index": i }))));
+                    let id = self.event_details(f, kind, || Some((key, Details::Iteration { name, index: i })));
                     last_iteration_event.set(id);
                     // The next iteration's start follows this iteration's last state event, not
                     // its MapIterationSucceeded (recorded histories, e.g. conformance
@@ -1620,6 +1689,7 @@ impl<'a> Run<'a> {
                 }
                 Err(Fault::Failed(e)) => {
                     failures += 1;
+                    failed[i] = Some(e.clone());
                     let tolerated = tolerance_allows(tolerated_count, tolerated_pct, failures, len);
                     if first_failure.is_none() {
                         first_failure = Some(e.clone());
@@ -1641,6 +1711,15 @@ impl<'a> Run<'a> {
         )
         .await;
         if let Some(fault) = fault {
+            if let (Some(w), Some(run), Fault::Failed(_)) = (writer, &map_run, &fault) {
+                // The results of a failed Map Run are written too; PENDING lists the children
+                // that never ran (AWS docs, "ResultWriter (Map)").
+                let records = distributed::child_records(child_inputs, &results, failed, &times.borrow());
+                self.write_results(w, writer_at.as_ref(), run, &records);
+            }
+            if map_run.is_some() {
+                return Err(self.map_run_failed(frame, fault));
+            }
             if let Fault::Failed(e) = &fault {
                 let details = error_details(e);
                 self.event(frame, "MapStateFailed", || {
@@ -1652,8 +1731,17 @@ impl<'a> Run<'a> {
         if last_iteration_event.get() != 0 {
             frame.last_event.set(last_iteration_event.get());
         }
+        if map_run.is_some() {
+            self.event(frame, "MapRunSucceeded", || None);
+        }
         self.succeeded_event(frame, "MapStateSucceeded");
-        let result = Value::Array(results.into_iter().map(Option::unwrap_or_default).collect());
+        let result = match (writer, &map_run) {
+            (Some(w), Some(run)) => {
+                let records = distributed::child_records(child_inputs, &results, failed, &times.borrow());
+                self.write_results(w, writer_at.as_ref(), run, &records)
+            }
+            _ => Value::Array(results.into_iter().map(Option::unwrap_or_default).collect()),
+        };
         self.select_and_finish(state, &input, result, frame, entered_time, retry_count)
     }
 
@@ -1861,6 +1949,24 @@ fn lambda_envelope(payload: Value) -> Value {
         "SdkResponseMetadata": { "RequestId": "00000000-0000-0000-0000-000000000000" },
         "StatusCode": 200,
     })
+}
+
+/// True when `v`, as JSON, exceeds AWS's payload limit. Most payloads are far below it, which
+/// a quick upper bound shows without writing them out.
+fn over_payload_limit(v: &Value) -> bool {
+    size_bound(v) > PAYLOAD_LIMIT && serialized_len(v) > PAYLOAD_LIMIT
+}
+
+/// An upper bound of `serialized_len(v)`: every string as if each byte needed a six-byte
+/// escape (`\u0000`), every number as long as the longest one serde_json writes.
+fn size_bound(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 24,
+        Value::String(s) => 2 + 6 * s.len(),
+        Value::Array(items) => 2 + items.iter().map(|x| size_bound(x) + 1).sum::<usize>(),
+        Value::Object(map) => 2 + map.iter().map(|(k, x)| 4 + 6 * k.len() + size_bound(x)).sum::<usize>(),
+    }
 }
 
 fn serialized_len(v: &Value) -> usize {

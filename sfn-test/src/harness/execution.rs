@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::clock::Millis;
-use crate::engine::{CallRecord, Event, Outcome, Status, Visits};
+use crate::engine::{CallRecord, Event, Outcome, S3Object, Status, Visits};
 use crate::json::json_equal;
 
 /// A finished execution: status, output, the states entered, the history, the Task calls and
@@ -104,6 +104,21 @@ impl Execution {
     /// What the execution visited: states, transitions, Choice rules, retries, catches.
     pub fn visits(&self) -> &Visits {
         &self.outcome.visits
+    }
+
+    /// The objects the execution's Distributed Map `ResultWriter`s wrote to the virtual S3
+    /// (manifest and result files), by bucket and key.
+    pub fn s3_objects(&self) -> &[S3Object] {
+        &self.outcome.s3_objects
+    }
+
+    /// The body of the object a `ResultWriter` wrote at `bucket`/`key`.
+    pub fn s3_object(&self, bucket: &str, key: &str) -> Option<&str> {
+        self.outcome
+            .s3_objects
+            .iter()
+            .find(|o| o.bucket == bucket && o.key == key)
+            .map(|o| o.body.as_str())
     }
 
     /// The state machine's name.

@@ -10,7 +10,7 @@ use super::execution::Execution;
 use super::permissions;
 use super::state_machine::StateMachine;
 use crate::clock::{DEFAULT_START, Millis, parse_timestamp};
-use crate::engine::{self, RunConfig};
+use crate::engine::{self, RunConfig, S3Object, S3Objects};
 use crate::error::{Error, Result};
 use crate::integrations::Mock;
 
@@ -47,6 +47,8 @@ pub struct Scenario<'m> {
     timeout: Duration,
     enforce_permissions: bool,
     start_error: Option<String>,
+    /// The virtual S3's objects, by bucket and key.
+    s3: S3Objects,
     /// The SAM event that started this scenario, for coverage.
     pub(crate) trigger: Option<String>,
 }
@@ -67,6 +69,7 @@ impl<'m> Scenario<'m> {
             timeout: MAX_EXECUTION_TIME,
             enforce_permissions: false,
             start_error: None,
+            s3: S3Objects::new(),
             trigger: None,
         }
     }
@@ -117,7 +120,13 @@ impl<'m> Scenario<'m> {
     #[must_use]
     pub fn start_time(mut self, timestamp: &str) -> Self {
         match parse_timestamp(timestamp) {
-            Some(ms) => self.start = ms,
+            Some(ms) => {
+                self.start = ms;
+                // Objects are put before the run starts: their LastModified follows the start.
+                for object in self.s3.values_mut() {
+                    object.last_modified = ms;
+                }
+            }
             None => self.start_error = Some(timestamp.to_string()),
         }
         self
@@ -168,6 +177,24 @@ impl<'m> Scenario<'m> {
         self
     }
 
+    /// Puts an object in the scenario's virtual Amazon S3, where a Distributed Map's
+    /// `ItemReader` reads it (`arn:aws:states:::s3:getObject`, `s3:listObjectsV2`). Every run
+    /// starts from these objects; what a `ResultWriter` writes is in
+    /// [`Execution::s3_objects`]. A bucket exists once an object is put in it; the object's
+    /// `LastModified` is the scenario's start time.
+    #[must_use]
+    pub fn s3_object(mut self, bucket: impl Into<String>, key: impl Into<String>, body: impl Into<String>) -> Self {
+        let (bucket, key) = (bucket.into(), key.into());
+        let object = S3Object {
+            bucket: bucket.clone(),
+            key: key.clone(),
+            body: body.into(),
+            last_modified: self.start,
+        };
+        self.s3.insert((bucket, key), object);
+        self
+    }
+
     /// Skips recording the history (faster; `Execution::history()` is then empty).
     #[must_use]
     pub fn without_history(mut self) -> Self {
@@ -214,6 +241,7 @@ impl<'m> Scenario<'m> {
             history_limit: self.history_limit,
             record_history: self.record_history,
             max_duration: self.timeout,
+            s3: &self.s3,
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());

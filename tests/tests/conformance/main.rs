@@ -143,6 +143,13 @@ fn run_case(path: &Path) -> Result<(), String> {
     if let Some(start) = case.get("start_time").and_then(Value::as_str) {
         scenario = scenario.start_time(start);
     }
+    // `resources.s3_objects`: objects uploaded before the run (README, "A case").
+    if let Some(Value::Array(objects)) = case.pointer("/resources/s3_objects") {
+        for o in objects {
+            let text = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            scenario = scenario.s3_object(text("bucket"), text("key"), text("body"));
+        }
+    }
     for (state, mock) in mocks_for(&case) {
         scenario = scenario.fallback_mock(state, mock);
     }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod coverage;
+mod distributed_map;
 mod engine;
 mod errors;
 mod jsonata;

@@ -315,8 +315,9 @@ impl<'a> Run<'a> {
             (Value::Array(items), _) => Ok(items),
             (other, Some(e)) => Err(query_error(e.type_cause("array", &other))),
             (other, None) => Err(query_error(format!(
-                "The Items field must be an array, but was: {}",
-                type_name(&other)
+                "The Items field must be an array, but was '{}' for value: {}",
+                type_name(&other),
+                serde_json::to_string(&other).unwrap_or_default()
             ))),
         }
     }
