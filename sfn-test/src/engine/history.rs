@@ -1,7 +1,7 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::sync::Arc;
 
@@ -40,7 +40,7 @@ pub(crate) enum Details {
     State {
         field: &'static str,
         name: Arc<str>,
-        value: Arc<Recorded>,
+        value: Recorded,
     },
     /// An object of these fields, in this order.
     Fields(Vec<(&'static str, Field)>),
@@ -49,7 +49,7 @@ pub(crate) enum Details {
     /// [`with_payload`]`(field, value, extra)`.
     Payload {
         field: &'static str,
-        value: Arc<Recorded>,
+        value: Recorded,
         extra: Vec<(&'static str, Value)>,
     },
 }
@@ -84,32 +84,42 @@ impl Details {
 pub(crate) enum Field {
     Json(Value),
     /// A payload (a Task's parameters).
-    Recorded(Arc<Recorded>),
+    Recorded(Recorded),
 }
 
-/// A copy of a payload kept for later: its compact JSON text, which costs one allocation
-/// where a `Value` copy costs one per map, key and string (and as many frees), or the value
-/// itself when it holds a float, whose text might not parse back to the same bits.
+/// A copy of a payload kept for later, shared by the events that show it: its compact JSON
+/// text, which costs one allocation where a `Value` copy costs one per map, key and string
+/// (and as many frees), or the value itself when it holds a float, whose text might not
+/// parse back to the same bits.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Recorded {
-    Text(String),
-    Value(Value),
+    Text(Arc<str>),
+    Value(Arc<Value>),
 }
 
 impl Recorded {
-    pub(crate) fn of(value: &Value) -> Arc<Recorded> {
+    pub(crate) fn of(value: &Value) -> Recorded {
+        thread_local! {
+            // Written into, then copied out at its exact size: a history holds thousands of
+            // these, and spare capacity in each made a long history's memory (and page
+            // faults) grow several times over.
+            static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
         let saw_float = Cell::new(false);
-        let mut text = Vec::with_capacity(128);
-        let written = value
-            .serialize(&mut serde_json::Serializer::with_formatter(
-                &mut text,
-                FloatSpy(&saw_float),
-            ))
-            .is_ok();
-        Arc::new(match String::from_utf8(text) {
-            Ok(text) if written && !saw_float.get() => Recorded::Text(text),
-            _ => Recorded::Value(value.clone()),
-        })
+        let text = SCRATCH.with_borrow_mut(|buf| {
+            buf.clear();
+            let written = value
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut *buf,
+                    FloatSpy(&saw_float),
+                ))
+                .is_ok();
+            std::str::from_utf8(buf).ok().filter(|_| written).map(Arc::from)
+        });
+        match text {
+            Some(text) if !saw_float.get() => Recorded::Text(text),
+            _ => Recorded::Value(Arc::new(value.clone())),
+        }
     }
 
     /// The payload, as recorded.
@@ -117,7 +127,7 @@ impl Recorded {
         match self {
             // The text was written from a `Value` by serde_json, so it parses back.
             Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-            Recorded::Value(v) => v.clone(),
+            Recorded::Value(v) => Value::clone(v),
         }
     }
 }

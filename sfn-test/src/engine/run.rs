@@ -51,6 +51,8 @@ pub(crate) struct RunConfig<'a> {
     pub max_duration: Duration,
     /// The virtual S3's objects at the start (Distributed Map `ItemReader` input).
     pub s3: &'a super::s3::S3Objects,
+    /// An Express workflow: express execution ARNs, no `RedriveCount`.
+    pub express: bool,
 }
 
 /// How an execution ended.
@@ -234,7 +236,7 @@ pub(crate) struct Run<'a> {
     new_states: RefCell<Vec<String>>,
     new_transitions: RefCell<Vec<(String, String)>>,
     /// The execution's input, for `$$.Execution.Input` and the `ExecutionStarted` event.
-    input: Arc<Recorded>,
+    input: Recorded,
     execution_arn: String,
     state_machine_arn: String,
     role_arn: String,
@@ -244,10 +246,28 @@ pub(crate) struct Run<'a> {
 
 /// Runs an execution to its end on the virtual clock.
 pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome, Error> {
-    let execution_arn = format!(
-        "arn:aws:states:{}:{}:execution:{}:{}",
-        cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
-    );
+    let execution_arn = if cfg.express {
+        // `arn:aws:states:<region>:<account>:express:<state machine>:<execution>:<id>`; the id is
+        // derived from the seed so that runs stay deterministic.
+        let id = cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D1A4_F87B;
+        format!(
+            "arn:aws:states:{}:{}:express:{}:{}:{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            cfg.region,
+            cfg.account,
+            cfg.state_machine_name,
+            cfg.execution_name,
+            id >> 32,
+            (id >> 16) & 0xffff,
+            (id >> 4) & 0xfff,
+            id & 0xfff,
+            id & 0xffff_ffff_ffff
+        )
+    } else {
+        format!(
+            "arn:aws:states:{}:{}:execution:{}:{}",
+            cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
+        )
+    };
     let state_machine_arn = format!(
         "arn:aws:states:{}:{}:stateMachine:{}",
         cfg.region, cfg.account, cfg.state_machine_name
@@ -434,7 +454,7 @@ impl<'a> Run<'a> {
                 "executionStartedEventDetails",
                 Details::Payload {
                     field: "input",
-                    value: Arc::clone(&self.input),
+                    value: self.input.clone(),
                     extra: vec![("roleArn", Value::String(self.role_arn.clone()))],
                 },
             ))
@@ -497,7 +517,7 @@ impl<'a> Run<'a> {
             let mut index = definition.start_at;
             let mut input = input;
             // The history's copy of the previous state's output, which is this state's input.
-            let mut recorded: Option<Arc<Recorded>> = None;
+            let mut recorded: Option<Recorded> = None;
             loop {
                 let state = &definition.states[index];
                 let before = frame.last_event.get();
@@ -533,7 +553,7 @@ impl<'a> Run<'a> {
                     let recorded = &mut recorded;
                     self.event_details(frame, exited_kind(&state.kind), || {
                         let value = Recorded::of(out);
-                        *recorded = Some(Arc::clone(&value));
+                        *recorded = Some(value.clone());
                         Some((
                             "stateExitedEventDetails",
                             Details::State {
@@ -563,13 +583,7 @@ impl<'a> Run<'a> {
 
     /// Checks the history limit and records the state's entry; `recorded` is the history's
     /// copy of `input`, when it has one already.
-    fn enter(
-        &self,
-        state: &State,
-        input: &Value,
-        frame: &Frame<'_>,
-        recorded: Option<Arc<Recorded>>,
-    ) -> Result<u64, Fault> {
+    fn enter(&self, state: &State, input: &Value, frame: &Frame<'_>, recorded: Option<Recorded>) -> Result<u64, Fault> {
         let count = usize::try_from(self.log.borrow().count).unwrap_or(usize::MAX) + self.detached_steps.get();
         if count >= self.cfg.history_limit {
             let path = self.path.borrow();
@@ -623,6 +637,12 @@ impl<'a> Run<'a> {
             "StateMachine": { "Id": self.state_machine_arn, "Name": self.cfg.state_machine_name },
             "State": { "EnteredTime": format_timestamp(entered_time), "Name": state.name },
         });
+        // Express executions cannot be redriven: their context has no RedriveCount.
+        if self.cfg.express
+            && let Some(execution) = ctx["Execution"].as_object_mut()
+        {
+            execution.remove("RedriveCount");
+        }
         // Only states that can retry have `$$.State.RetryCount`: a Pass state's context has
         // none (conformance `context_object.test_context_object.TestSnfBase.test_input_path[_]-a43d5efe`).
         if matches!(
@@ -1041,6 +1061,13 @@ impl<'a> Run<'a> {
                 }
             }
         };
+        if let Some(problem) = resource.parameter_problem(&parameters) {
+            let shown = serde_json::to_string(&parameters).unwrap_or_default();
+            return Err(runtime_error(format!(
+                "The Parameters '{shown}' could not be used to start the Task: [{problem}]"
+            ))
+            .into());
+        }
         let timeout = self.seconds(task.timeout.as_ref(), &scope, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
         let family = Family::of(resource, &task.resource);

@@ -242,6 +242,7 @@ impl<'m> Scenario<'m> {
             record_history: self.record_history,
             max_duration: self.timeout,
             s3: &self.s3,
+            express: self.machine.express,
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::scenario::Scenario;
 use crate::asl::{self, Definition};
 use crate::error::{Error, Result, Source};
-use crate::sam::{StateMachineSpec, Template};
+use crate::sam::{StateMachineSpec, Template, WorkflowType};
 
 /// A state machine definition, parsed and validated once, from which scenarios run.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub struct StateMachine {
     pub(crate) source: Source,
     pub(crate) resources: BTreeMap<String, String>,
     pub(crate) spec: Option<StateMachineSpec>,
+    /// Runs as an Express workflow (`Type: EXPRESS`, or [`StateMachine::express`]).
+    pub(crate) express: bool,
 }
 
 /// Resolves a path the way tests expect: relative paths are relative to the package being
@@ -57,6 +59,7 @@ impl StateMachine {
             name: spec.name.clone(),
             source,
             resources: spec.resources.clone(),
+            express: spec.workflow_type == WorkflowType::Express,
             spec: Some(spec),
         })
     }
@@ -72,6 +75,7 @@ impl StateMachine {
             source,
             resources: BTreeMap::new(),
             spec: None,
+            express: false,
         })
     }
 
@@ -108,7 +112,17 @@ impl StateMachine {
             source,
             resources: BTreeMap::new(),
             spec: None,
+            express: false,
         })
+    }
+
+    /// Runs it as an Express workflow, as a template's `Type: EXPRESS` does: executions get
+    /// express ARNs and the context object has no `RedriveCount` (conformance
+    /// `express.test_express_sync.TestExpressSync.test_query_runtime_memory`).
+    #[must_use]
+    pub fn express(mut self) -> Self {
+        self.express = true;
+        self
     }
 
     /// Sets the state machine's name (used in ARNs and the context object).

@@ -39,6 +39,29 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// What AWS refuses in a call's parameters before it starts the Task, as the text it puts
+    /// between the brackets of "The Parameters '...' could not be used to start the Task: [...]".
+    /// API Gateway takes `Headers` and `QueryParameters` only as maps of string lists
+    /// (conformance `services.test_apigetway_task_service...test_invoke_with_headers[*]`).
+    pub fn parameter_problem(&self, parameters: &serde_json::Value) -> Option<String> {
+        let Resource::Service { service, action, .. } = self else {
+            return None;
+        };
+        if service != "apigateway" || action != "invoke" {
+            return None;
+        }
+        ["Headers", "QueryParameters"].into_iter().find_map(|field| {
+            let value = parameters.get(field)?;
+            let lists = value.as_object().is_some_and(|m| {
+                m.values().all(|v| {
+                    v.as_array()
+                        .is_some_and(|items| items.iter().all(serde_json::Value::is_string))
+                })
+            });
+            (!lists).then(|| format!("The value of the field '{field}' has an invalid format"))
+        })
+    }
+
     /// Classifies a `Resource` ARN.
     pub fn parse(arn: &str) -> Resource {
         let parts: Vec<&str> = arn.splitn(7, ':').collect();

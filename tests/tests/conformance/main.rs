@@ -138,7 +138,12 @@ fn run_case(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let case: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let definition = case.get("definition").cloned().unwrap_or(Value::Null);
-    let sm = StateMachine::from_definition(definition).map_err(|e| e.to_string())?;
+    let mut sm = StateMachine::from_definition(definition).map_err(|e| e.to_string())?;
+    // Feature `express`: the case ran as an Express workflow (README, "A case").
+    let features = case.get("features").and_then(Value::as_array);
+    if features.is_some_and(|f| f.iter().any(|x| x == "express")) {
+        sm = sm.express();
+    }
     let mut scenario = sm.scenario().input(case.get("input").cloned().unwrap_or(json!({})));
     if let Some(start) = case.get("start_time").and_then(Value::as_str) {
         scenario = scenario.start_time(start);

@@ -310,3 +310,65 @@ fn history_has_aws_event_shapes() {
     assert_eq!(entered["stateEnteredEventDetails"]["name"], "P");
     assert_eq!(entered["timestamp"], "2024-01-01T00:00:00.000Z");
 }
+
+#[test]
+fn express_workflows_have_express_arns_and_no_redrive_count() {
+    // Conformance `express.test_express_sync.TestExpressSync.test_query_runtime_memory`.
+    let sm = machine(json!({
+        "StartAt": "Context",
+        "States": { "Context": { "Type": "Pass", "Parameters": { "execution.$": "$$.Execution" }, "End": true } }
+    }))
+    .express();
+    let run = sm.scenario().run().unwrap();
+    let execution = &run.output().unwrap()["execution"];
+    assert!(
+        execution["Id"]
+            .as_str()
+            .unwrap()
+            .contains(":express:StateMachine:test-execution:"),
+        "{execution}"
+    );
+    assert!(execution.get("RedriveCount").is_none(), "{execution}");
+    let standard = machine(json!({
+        "StartAt": "Context",
+        "States": { "Context": { "Type": "Pass", "Parameters": { "execution.$": "$$.Execution" }, "End": true } }
+    }));
+    let run = standard.scenario().run().unwrap();
+    assert_eq!(run.output().unwrap()["execution"]["RedriveCount"], 0);
+}
+
+#[test]
+fn api_gateway_headers_must_be_string_lists() {
+    // Conformance `services.test_apigetway_task_service.TestTaskApiGateway.test_invoke_with_headers[*]`.
+    let sm = machine(json!({
+        "StartAt": "Call",
+        "States": { "Call": {
+            "Type": "Task", "Resource": "arn:aws:states:::apigateway:invoke",
+            "Parameters": { "ApiEndpoint": "x.execute-api.us-east-1.amazonaws.com", "Method": "GET", "Headers.$": "$.headers" },
+            "Catch": [{ "ErrorEquals": ["States.ALL"], "Next": "Caught" }],
+            "End": true
+        }, "Caught": { "Type": "Succeed" } }
+    }));
+    let bad = sm
+        .scenario()
+        .input(json!({ "headers": { "h": "one" } }))
+        .mock("Call", json!({}))
+        .run()
+        .unwrap();
+    // States.Runtime is not caught by States.ALL.
+    bad.assert_failed_with("States.Runtime");
+    assert!(
+        bad.cause()
+            .unwrap()
+            .contains("could not be used to start the Task: [The value of the field 'Headers' has an invalid format]")
+    );
+    // The call never started.
+    assert!(bad.calls("Call").is_empty());
+    let good = sm
+        .scenario()
+        .input(json!({ "headers": { "h": ["one", "two"] } }))
+        .mock("Call", json!({}))
+        .run()
+        .unwrap();
+    good.assert_succeeded();
+}
