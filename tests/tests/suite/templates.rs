@@ -546,3 +546,168 @@ Resources:
         "{err}"
     );
 }
+
+/// A template whose one state machine has `policy` as its only policy and one Task per
+/// `(state, resource, parameters)`.
+fn one_policy_template(policy: &str, tasks: &[(&str, &str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sfn-test-policies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut states = String::new();
+    for (i, (name, resource, parameters)) in tasks.iter().enumerate() {
+        let flow = if i + 1 == tasks.len() {
+            "End: true".to_string()
+        } else {
+            format!("Next: {}", tasks[i + 1].0)
+        };
+        states.push_str(&format!(
+            "          {name}: {{ Type: Task, Resource: \"{resource}\", Parameters: {parameters}, {flow} }}\n"
+        ));
+    }
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Policies:\n        - {policy}\n      Definition:\n        StartAt: {}\n        States:\n{states}",
+        tasks[0].0
+    );
+    let name: String = policy.chars().filter(char::is_ascii_alphanumeric).take(40).collect();
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn each_listed_policy_template_allows_its_calls_and_no_others() {
+    // (policy, Tasks it allows, Tasks it does not); actions and resources as the SAM policy
+    // template list ("AWS SAM policy templates", policy template table) defines them.
+    let cases: &[(&str, &[(&str, &str, &str)], &[(&str, &str, &str)])] = &[
+        (
+            "LambdaInvokePolicy: { FunctionName: charge }",
+            &[("Invoke", "arn:aws:states:::lambda:invoke", "{ FunctionName: charge }")],
+            &[("Other", "arn:aws:states:::lambda:invoke", "{ FunctionName: refund }")],
+        ),
+        (
+            "DynamoDBCrudPolicy: { TableName: orders }",
+            &[
+                (
+                    "Put",
+                    "arn:aws:states:::dynamodb:putItem",
+                    "{ TableName: orders, Item: {} }",
+                ),
+                (
+                    "Del",
+                    "arn:aws:states:::dynamodb:deleteItem",
+                    "{ TableName: orders, Key: {} }",
+                ),
+            ],
+            &[(
+                "Other",
+                "arn:aws:states:::dynamodb:putItem",
+                "{ TableName: audit, Item: {} }",
+            )],
+        ),
+        (
+            "DynamoDBReadPolicy: { TableName: orders }",
+            &[(
+                "Get",
+                "arn:aws:states:::dynamodb:getItem",
+                "{ TableName: orders, Key: {} }",
+            )],
+            &[(
+                "Put",
+                "arn:aws:states:::dynamodb:putItem",
+                "{ TableName: orders, Item: {} }",
+            )],
+        ),
+        (
+            "SQSSendMessagePolicy: { QueueName: jobs }",
+            &[(
+                "Send",
+                "arn:aws:states:::sqs:sendMessage",
+                "{ QueueUrl: \"https://sqs.us-east-1.amazonaws.com/123456789012/jobs\", MessageBody: x }",
+            )],
+            &[(
+                "Other",
+                "arn:aws:states:::sqs:sendMessage",
+                "{ QueueUrl: \"https://sqs.us-east-1.amazonaws.com/123456789012/other\", MessageBody: x }",
+            )],
+        ),
+        (
+            "SNSPublishMessagePolicy: { TopicName: alerts }",
+            &[(
+                "Publish",
+                "arn:aws:states:::sns:publish",
+                "{ TopicArn: \"arn:aws:sns:us-east-1:123456789012:alerts\", Message: x }",
+            )],
+            &[(
+                "Other",
+                "arn:aws:states:::sns:publish",
+                "{ TopicArn: \"arn:aws:sns:us-east-1:123456789012:other\", Message: x }",
+            )],
+        ),
+        (
+            "S3ReadPolicy: { BucketName: reports }",
+            &[(
+                "Get",
+                "arn:aws:states:::aws-sdk:s3:getObject",
+                "{ Bucket: reports, Key: a.csv }",
+            )],
+            &[(
+                "Put",
+                "arn:aws:states:::aws-sdk:s3:putObject",
+                "{ Bucket: reports, Key: a.csv, Body: x }",
+            )],
+        ),
+        (
+            "S3CrudPolicy: { BucketName: reports }",
+            &[
+                (
+                    "Get",
+                    "arn:aws:states:::aws-sdk:s3:getObject",
+                    "{ Bucket: reports, Key: a.csv }",
+                ),
+                (
+                    "Put",
+                    "arn:aws:states:::aws-sdk:s3:putObject",
+                    "{ Bucket: reports, Key: a.csv, Body: x }",
+                ),
+            ],
+            &[(
+                "Other",
+                "arn:aws:states:::aws-sdk:s3:getObject",
+                "{ Bucket: archive, Key: a.csv }",
+            )],
+        ),
+        (
+            "StepFunctionsExecutionPolicy: { StateMachineName: child }",
+            &[(
+                "Start",
+                "arn:aws:states:::states:startExecution",
+                "{ StateMachineArn: \"arn:aws:states:us-east-1:123456789012:stateMachine:child\" }",
+            )],
+            &[(
+                "Other",
+                "arn:aws:states:::states:startExecution",
+                "{ StateMachineArn: \"arn:aws:states:us-east-1:123456789012:stateMachine:other\" }",
+            )],
+        ),
+        (
+            "EventBridgePutEventsPolicy: { EventBusName: orders }",
+            &[(
+                "Put",
+                "arn:aws:states:::events:putEvents",
+                "{ Entries: [{ EventBusName: orders, Source: s, DetailType: d, Detail: {} }] }",
+            )],
+            &[(
+                "Other",
+                "arn:aws:states:::events:putEvents",
+                "{ Entries: [{ EventBusName: billing, Source: s, DetailType: d, Detail: {} }] }",
+            )],
+        ),
+    ];
+    for (policy, allowed, denied) in cases {
+        let tasks: Vec<(&str, &str, &str)> = allowed.iter().chain(denied.iter()).copied().collect();
+        let sm = StateMachine::from_template(one_policy_template(policy, &tasks), "Flow").expect(policy);
+        let report = sm.permission_report();
+        let expected: Vec<&str> = denied.iter().map(|t| t.0).collect();
+        assert_eq!(denied_states(&report), expected, "{policy}:\n{report}");
+        assert!(report.unchecked.is_empty(), "{policy}:\n{report}");
+    }
+}
