@@ -547,9 +547,12 @@ Resources:
     );
 }
 
+/// A Task state: name, `Resource`, `Parameters` (YAML flow).
+type Task<'a> = (&'a str, &'a str, &'a str);
+
 /// A template whose one state machine has `policy` as its only policy and one Task per
 /// `(state, resource, parameters)`.
-fn one_policy_template(policy: &str, tasks: &[(&str, &str, &str)]) -> PathBuf {
+fn one_policy_template(policy: &str, tasks: &[Task]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sfn-test-policies-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut states = String::new();
@@ -577,7 +580,7 @@ fn one_policy_template(policy: &str, tasks: &[(&str, &str, &str)]) -> PathBuf {
 fn each_listed_policy_template_allows_its_calls_and_no_others() {
     // (policy, Tasks it allows, Tasks it does not); actions and resources as the SAM policy
     // template list ("AWS SAM policy templates", policy template table) defines them.
-    let cases: &[(&str, &[(&str, &str, &str)], &[(&str, &str, &str)])] = &[
+    let cases: &[(&str, &[Task], &[Task])] = &[
         (
             "LambdaInvokePolicy: { FunctionName: charge }",
             &[("Invoke", "arn:aws:states:::lambda:invoke", "{ FunctionName: charge }")],
@@ -703,7 +706,7 @@ fn each_listed_policy_template_allows_its_calls_and_no_others() {
         ),
     ];
     for (policy, allowed, denied) in cases {
-        let tasks: Vec<(&str, &str, &str)> = allowed.iter().chain(denied.iter()).copied().collect();
+        let tasks: Vec<Task> = allowed.iter().chain(denied.iter()).copied().collect();
         let sm = StateMachine::from_template(one_policy_template(policy, &tasks), "Flow").expect(policy);
         let report = sm.permission_report();
         let expected: Vec<&str> = denied.iter().map(|t| t.0).collect();
