@@ -1,7 +1,7 @@
 //! Runs one execution: the state loop, every state type, Retry/Catch, Parallel and Map on the
 //! deterministic scheduler, Task calls answered by mocks, history and coverage records.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -154,6 +154,9 @@ impl Hasher for AddressHasher {
     }
 }
 
+/// A map keyed by a state's address.
+type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
 /// Why a state did not produce output.
 enum Fault {
     Failed(StateError),
@@ -231,7 +234,9 @@ pub(crate) struct Run<'a> {
     seen: RefCell<HashSet<(usize, usize), BuildHasherDefault<AddressHasher>>>,
     /// Each state's name as the history shares it, by state address: one allocation per state,
     /// not two per visit.
-    names: RefCell<HashMap<usize, Arc<str>, BuildHasherDefault<AddressHasher>>>,
+    names: RefCell<ByAddress<Arc<str>>>,
+    /// Each Task state's parsed `Resource` and event family, by state address.
+    task_resources: RefCell<ByAddress<Rc<(Resource, Family)>>>,
     /// States and transitions entered for the first time, added to `visits` at the end.
     new_states: RefCell<Vec<String>>,
     new_transitions: RefCell<Vec<(String, String)>>,
@@ -288,6 +293,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         sequence_positions: RefCell::new(HashMap::new()),
         seen: RefCell::new(HashSet::default()),
         names: RefCell::new(HashMap::default()),
+        task_resources: RefCell::new(HashMap::default()),
         new_states: RefCell::new(Vec::new()),
         new_transitions: RefCell::new(Vec::new()),
         input: Recorded::of(&input),
@@ -968,7 +974,8 @@ impl<'a> Run<'a> {
         entered_time: Millis,
     ) -> Result<(Value, Option<usize>), Fault> {
         let _ = entered;
-        let resource = Resource::parse(&task.resource);
+        let parsed = self.task_resource(state, task);
+        let resource = &parsed.0;
         let mut counts = vec![0u64; task.retry.len()];
         let mut retry_count = 0u64;
         let mut attempt_no = 0u32;
@@ -978,7 +985,7 @@ impl<'a> Run<'a> {
                 .task_attempt(
                     state,
                     task,
-                    &resource,
+                    resource,
                     &input,
                     frame,
                     entered_time,
@@ -1047,8 +1054,8 @@ impl<'a> Run<'a> {
         let vars = frame.scopes();
         // Every Task attempt has a token in `$$.Task.Token`, not only `.waitForTaskToken` ones
         // (conformance `callback.test_callback.TestCallback.test_sync_with_task_token`).
-        let token = Some(self.task_token(attempt_no));
-        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, token.as_deref());
+        let token = self.task_token(attempt_no);
+        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, Some(token.text()));
         let scope = Scope::new(input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
         let parameters = match state.jsonata.as_deref() {
@@ -1070,17 +1077,16 @@ impl<'a> Run<'a> {
         }
         let timeout = self.seconds(task.timeout.as_ref(), &scope, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
-        let family = Family::of(resource, &task.resource);
-        self.task_scheduled(frame, &family, &parameters, timeout, heartbeat);
+        let parsed = self.task_resource(state, task);
+        let family = &parsed.1;
+        self.task_scheduled(frame, family, &parameters, timeout, heartbeat);
         let keys = self.mock_keys(state, resource, &task.resource, &parameters, frame);
         let call = TaskCall {
             state: state.name.clone(),
             resource: task.resource.clone(),
             input: parameters,
             attempt: attempt_no,
-            task_token: token
-                .clone()
-                .filter(|_| resource.pattern() == Pattern::WaitForTaskToken),
+            task_token: (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string()),
         };
         let mock = keys
             .iter()
@@ -1136,7 +1142,7 @@ impl<'a> Run<'a> {
         });
         match result {
             Ok(value) => {
-                let (kind, key) = event_names(&family, "Succeeded");
+                let (kind, key) = event_names(family, "Succeeded");
                 self.event_details(frame, kind, || {
                     Some((
                         key,
@@ -1263,10 +1269,23 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn task_token(&self, attempt: u32) -> String {
-        let a = self.next_random();
-        let b = self.next_random();
-        format!("{a:016x}{b:016x}-{attempt}")
+    fn task_token(&self, attempt: u32) -> TaskToken {
+        TaskToken {
+            draws: (self.next_random(), self.next_random()),
+            attempt,
+            text: OnceCell::new(),
+        }
+    }
+
+    /// A Task state's parsed `Resource` and event family, parsed on its first entry.
+    fn task_resource(&self, state: &State, task: &Task) -> Rc<(Resource, Family)> {
+        let mut parsed = self.task_resources.borrow_mut();
+        let entry = parsed.entry(std::ptr::from_ref(state) as usize).or_insert_with(|| {
+            let resource = Resource::parse(&task.resource);
+            let family = Family::of(&resource, &task.resource);
+            Rc::new((resource, family))
+        });
+        Rc::clone(entry)
     }
 
     fn seconds(&self, field: Option<&Seconds>, scope: &Scope<'_>, name: &str) -> Result<Option<u64>, Fault> {
@@ -1809,6 +1828,21 @@ impl<'a> Run<'a> {
             return Err(runtime_error(format!("{field} must be between 0 and 100.")).into());
         }
         Ok(value)
+    }
+}
+
+/// A Task attempt's token: drawn at once, so that later random draws do not depend on whether
+/// it is read, and written out only when `$$.Task.Token` or a callback mock reads it.
+struct TaskToken {
+    draws: (u64, u64),
+    attempt: u32,
+    text: OnceCell<String>,
+}
+
+impl TaskToken {
+    fn text(&self) -> &str {
+        let ((a, b), attempt) = (self.draws, self.attempt);
+        self.text.get_or_init(|| format!("{a:016x}{b:016x}-{attempt}"))
     }
 }
 
