@@ -26,11 +26,18 @@ use crate::integrations::{Pattern, Resource};
 
 mod distributed;
 mod jsonata;
+mod nested;
+
+pub(crate) use nested::ChildMachine;
+
+/// How deep child executions may nest before the run stops as a runaway recursion.
+const MAX_CHILD_DEPTH: usize = 32;
 
 /// AWS's payload size limit for state input and output (256 KiB).
 const PAYLOAD_LIMIT: usize = 262_144;
 
 /// Everything an execution needs from outside.
+#[derive(Clone)]
 pub(crate) struct RunConfig<'a> {
     pub definition: &'a Definition,
     pub state_machine_name: &'a str,
@@ -53,6 +60,10 @@ pub(crate) struct RunConfig<'a> {
     pub s3: &'a super::s3::S3Objects,
     /// An Express workflow: express execution ARNs, no `RedriveCount`.
     pub express: bool,
+    /// State machines that `states:startExecution` Tasks run as child executions.
+    pub children: &'a [ChildMachine<'a>],
+    /// How many parent executions this one runs inside.
+    pub depth: usize,
 }
 
 /// How an execution ended.
@@ -1088,20 +1099,39 @@ impl<'a> Run<'a> {
             attempt: attempt_no,
             task_token: (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string()),
         };
-        let mock = keys
+        let explicit = keys
             .iter()
             .find_map(|k| self.cfg.mocks.get(k).map(|m| (k.clone(), m)))
             .or_else(|| {
                 keys.iter()
                     .find_map(|k| self.cfg.fallback_mocks.get(k).map(|m| (k.clone(), m)))
-            })
-            .or_else(|| self.cfg.default_mock.map(|m| ("(default)".to_string(), m)));
-        let Some((key, mock)) = mock else {
-            return Err(self.fail_harness(Error::UnmockedTask {
-                state: state.name.clone(),
-                resource: task.resource.clone(),
-                keys,
-            }));
+            });
+        // A mock keyed for this call wins; else a registered child state machine runs; else the
+        // scenario's default mock answers.
+        let child = if explicit.is_none() { self.child_for(resource, &call.input) } else { None };
+        let mock = explicit.or_else(|| {
+            child
+                .is_none()
+                .then_some(self.cfg.default_mock)
+                .flatten()
+                .map(|m| ("(default)".to_string(), m))
+        });
+        if child.is_some() && self.cfg.depth >= MAX_CHILD_DEPTH {
+            return Err(self.fail_harness(Error::Scenario(format!(
+                "Task '{}' starts a child execution {MAX_CHILD_DEPTH} levels deep; does a state machine start itself without end? Mock the Task to stop the recursion",
+                state.name
+            ))));
+        }
+        let answer = match (child, &mock) {
+            (Some(child), _) => self.run_child(child, resource, &call),
+            (None, Some((key, mock))) => self.answer(mock, key, &call),
+            (None, None) => {
+                return Err(self.fail_harness(Error::UnmockedTask {
+                    state: state.name.clone(),
+                    resource: task.resource.clone(),
+                    keys,
+                }));
+            }
         };
 
         // Mocks never send heartbeats, so a heartbeat acts as a deadline; AWS reports an
@@ -1111,7 +1141,6 @@ impl<'a> Run<'a> {
             (Some(t), None) | (None, Some(t)) => Some((t, "States.Timeout")),
             (None, None) => None,
         };
-        let answer = self.answer(mock, &key, &call);
         let outcome = match deadline {
             Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
                 Either::Left(r) => r,

@@ -10,7 +10,7 @@ use super::execution::Execution;
 use super::permissions;
 use super::state_machine::StateMachine;
 use crate::clock::{DEFAULT_START, Millis, parse_timestamp};
-use crate::engine::{self, RunConfig, S3Object, S3Objects};
+use crate::engine::{self, ChildMachine, RunConfig, S3Object, S3Objects};
 use crate::error::{Error, Result};
 use crate::integrations::Mock;
 
@@ -51,6 +51,8 @@ pub struct Scenario<'m> {
     s3: S3Objects,
     /// The SAM event that started this scenario, for coverage.
     pub(crate) trigger: Option<String>,
+    /// State machines that `states:startExecution` Tasks run as child executions.
+    children: Vec<&'m StateMachine>,
 }
 
 impl<'m> Scenario<'m> {
@@ -71,6 +73,7 @@ impl<'m> Scenario<'m> {
             start_error: None,
             s3: S3Objects::new(),
             trigger: None,
+            children: Vec::new(),
         }
     }
 
@@ -106,6 +109,18 @@ impl<'m> Scenario<'m> {
         for (key, mock) in mocks {
             self.mocks.insert(key.into(), mock);
         }
+        self
+    }
+
+    /// Runs `child` as a child execution whenever a `states:startExecution` Task starts it (its
+    /// `StateMachineArn` is the child's ARN, e.g. a `!Ref` to it in the same template) and no
+    /// mock is keyed for that Task. The child runs with this scenario's mocks, on the same
+    /// virtual clock; `.sync` and `.sync:2` Tasks wait for it and get its description
+    /// (`Output`, `Status`, ...), and a failed child fails the Task with `States.TaskFailed`.
+    /// The child's Task calls appear in [`Execution::calls`].
+    #[must_use]
+    pub fn child(mut self, child: &'m StateMachine) -> Self {
+        self.children.push(child);
         self
     }
 
@@ -226,6 +241,19 @@ impl<'m> Scenario<'m> {
             None => (&self.mocks, &self.fallback_mocks, self.default_mock.as_ref()),
         };
         let (account, region) = (crate::DEFAULT_ACCOUNT, crate::DEFAULT_REGION);
+        let children: Vec<ChildMachine<'_>> = self
+            .children
+            .iter()
+            .map(|sm| ChildMachine {
+                arn: sm.spec.as_ref().map_or_else(
+                    || format!("arn:aws:states:{region}:{account}:stateMachine:{}", sm.name),
+                    |spec| spec.arn.clone(),
+                ),
+                name: &sm.name,
+                definition: &sm.definition,
+                resources: &sm.resources,
+            })
+            .collect();
         let cfg = RunConfig {
             definition: &self.machine.definition,
             state_machine_name: &self.machine.name,
@@ -243,6 +271,8 @@ impl<'m> Scenario<'m> {
             max_duration: self.timeout,
             s3: &self.s3,
             express: self.machine.express,
+            children: &children,
+            depth: 0,
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());

@@ -8,6 +8,7 @@ mod errors;
 mod jsonata;
 mod mock_config;
 mod mocks;
+mod nested;
 mod robustness;
 mod tables;
 mod templates;
