@@ -1108,7 +1108,11 @@ impl<'a> Run<'a> {
             });
         // A mock keyed for this call wins; else a registered child state machine runs; else the
         // scenario's default mock answers.
-        let child = if explicit.is_none() { self.child_for(resource, &call.input) } else { None };
+        let child = if explicit.is_none() {
+            self.child_for(resource, &call.input)
+        } else {
+            None
+        };
         let mock = explicit.or_else(|| {
             child
                 .is_none()
