@@ -26,7 +26,19 @@ struct RawFile {
     parameters: BTreeMap<String, String>,
     #[serde(default)]
     mocks: BTreeMap<String, Value>,
+    /// Objects in the virtual S3 for every case (Distributed Map `ItemReader` input).
+    #[serde(default)]
+    s3_objects: Vec<S3ObjectEntry>,
     cases: Vec<RawCase>,
+}
+
+/// An object put in the scenario's virtual S3.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct S3ObjectEntry {
+    bucket: String,
+    key: String,
+    body: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +55,9 @@ struct RawCase {
     event: Option<Value>,
     #[serde(default)]
     mocks: BTreeMap<String, Value>,
+    /// More objects in the virtual S3 for this case.
+    #[serde(default)]
+    s3_objects: Vec<S3ObjectEntry>,
     #[serde(default)]
     start_time: Option<String>,
     #[serde(default)]
@@ -254,6 +269,7 @@ pub struct CaseFile {
     path: PathBuf,
     machine: StateMachine,
     mocks: BTreeMap<String, Mock>,
+    s3_objects: Vec<S3ObjectEntry>,
     pub(crate) cases: Vec<Case>,
 }
 
@@ -263,6 +279,7 @@ pub(crate) struct Case {
     input: Value,
     trigger: Option<(String, Option<Value>)>,
     mocks: BTreeMap<String, Mock>,
+    s3_objects: Vec<S3ObjectEntry>,
     start_time: Option<String>,
     seed: Option<u64>,
     pub(crate) ignore: bool,
@@ -399,6 +416,7 @@ pub fn load_file(path: &Path) -> Result<CaseFile> {
             name: c.name,
             input: c.input.unwrap_or_else(|| Value::Object(serde_json::Map::new())),
             trigger,
+            s3_objects: c.s3_objects,
             mocks: case_mocks,
             start_time: c.start_time,
             seed: c.seed,
@@ -413,6 +431,7 @@ pub fn load_file(path: &Path) -> Result<CaseFile> {
         path: path.to_path_buf(),
         machine,
         mocks,
+        s3_objects: raw.s3_objects,
         cases,
     })
 }
@@ -447,6 +466,9 @@ impl CaseFile {
         .map_err(|e| format!("{}: case '{}': {e}", self.path.display(), case.name))?;
         for (k, m) in &self.mocks {
             scenario = scenario.fallback_mock(k.clone(), m.clone());
+        }
+        for o in self.s3_objects.iter().chain(&case.s3_objects) {
+            scenario = scenario.s3_object(o.bucket.clone(), o.key.clone(), o.body.clone());
         }
         for (k, m) in &case.mocks {
             scenario = scenario.mock(k.clone(), m.clone());

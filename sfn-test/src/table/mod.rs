@@ -23,6 +23,9 @@
 //!     expect: { status: SUCCEEDED }
 //! ```
 //!
+//! `s3_objects: [{ bucket, key, body }]`, at the top or in a case, puts objects in the virtual
+//! S3 that a Distributed Map's `ItemReader` reads.
+//!
 //! A test target with `harness = false` runs them:
 //!
 //! ```no_run

@@ -55,3 +55,30 @@ fn trigger_mistakes_are_load_errors() {
     let err = load_file(&table("lone.sfn.yaml", &lone)).unwrap_err().to_string();
     assert!(err.contains("`event` goes with `trigger"), "{err}");
 }
+
+#[test]
+fn s3_objects_feed_a_distributed_map_reader() {
+    let dir = std::env::temp_dir().join(format!("sfn-test-tables-s3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("flow.asl.json"),
+        r#"{"StartAt": "Each", "States": {"Each": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                           "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                           "Parameters": {"Bucket": "in", "Key": "rows.csv"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}},
+            "End": true}}}"#,
+    )
+    .unwrap();
+    let table = dir.join("rows.sfn.yaml");
+    std::fs::write(
+        &table,
+        "definition: flow.asl.json\ns3_objects:\n  - { bucket: in, key: rows.csv, body: \"id,name\\n1,a\\n2,b\\n\" }\ncases:\n  - name: two rows\n    expect: { status: SUCCEEDED, output: [ { id: \"1\", name: a }, { id: \"2\", name: b } ] }\n  - name: a case adds its own object\n    s3_objects: [ { bucket: in, key: other.csv, body: \"x\\n\" } ]\n    expect: { status: SUCCEEDED, output: [ { id: \"1\", name: a }, { id: \"2\", name: b } ] }\n",
+    )
+    .unwrap();
+    let file = load_file(&table).unwrap();
+    // CSV values stay text (conformance `scenarios...test_map_item_reader_base_csv_headers_first_line`).
+    assert_eq!(file.run_case(0), Ok(()));
+    assert_eq!(file.run_case(1), Ok(()));
+}
