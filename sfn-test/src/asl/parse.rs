@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Map as JsonMap, Value};
 
 use super::intrinsics::Intrinsic;
+use super::jsonata::{Expression, is_expression};
 use super::model::*;
 use super::path::{JsonPath, ReferencePath};
 use crate::error::Diagnostic;
@@ -93,6 +94,29 @@ fn allowed(kind: &str) -> Option<&'static [&'static str]> {
 /// Fields of the JSONata query language only.
 const JSONATA_FIELDS: &[&str] = &["Arguments", "Output", "Items", "Condition"];
 
+/// What parsing one state starts from.
+#[derive(Clone, Copy)]
+struct StateInput<'a> {
+    name: &'a str,
+    obj: &'a JsonMap<String, Value>,
+    ptr: &'a str,
+    /// The states of the scope, for transitions.
+    names: &'a HashMap<&'a str, usize>,
+    type_name: &'a str,
+    /// How many findings there were before this state.
+    errors_before: usize,
+}
+
+/// A field that a JSONPath state may give as a value or as a `...Path`, and a JSONata state as
+/// a value or a `{% %}` expression.
+enum Given<'v> {
+    Value(&'v Value),
+    /// The path text and the pointer to the `...Path` field.
+    Path(&'v String, String),
+    /// The compiled expression; `None` when it did not compile (which is reported).
+    Expression(Option<Box<Expression>>),
+}
+
 /// How deep Parallel/Map definitions and Choice rules may nest; deeper input is rejected
 /// rather than risking the stack.
 const MAX_DEPTH: usize = 64;
@@ -126,6 +150,141 @@ impl Parser {
 
     fn schema(&mut self, pointer: &str, message: String) {
         self.error("SCHEMA_VALIDATION_FAILED", pointer, message);
+    }
+
+    /// Reports that the field `key` (at `ptr`) must be `expected` (a type), but is `value`.
+    fn must_be(&mut self, ptr: &str, key: &str, expected: &str, value: &Value) {
+        self.schema(ptr, format!("'{key}' must be {expected}, found {}", kind_of(value)));
+    }
+
+    /// Reports each field of `obj` that `ok` refuses, with the message `unknown` makes of its name.
+    fn check_fields(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        ok: impl Fn(&str) -> bool,
+        unknown: impl Fn(&str) -> String,
+    ) {
+        for key in obj.keys() {
+            if !ok(key) {
+                self.schema(&child(ptr, key), unknown(key));
+            }
+        }
+    }
+
+    /// Reports each field of `obj` not in `known`, with the message `unknown` makes of its name.
+    fn known_fields(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        known: &[&str],
+        unknown: impl Fn(&str) -> String,
+    ) {
+        self.check_fields(obj, ptr, |key| known.contains(&key), unknown);
+    }
+
+    /// The fields of a state: those `ok` refuses are reported, as fields of the other query
+    /// language when they are in `other_language` (with the message `other_message` makes).
+    fn state_fields(
+        &mut self,
+        s: StateInput,
+        ok: impl Fn(&str) -> bool,
+        other_language: &[&str],
+        other_message: impl Fn(&str) -> String,
+    ) {
+        let StateInput { name, type_name, .. } = s;
+        self.check_fields(s.obj, s.ptr, ok, |key| {
+            if other_language.contains(&key) {
+                other_message(key)
+            } else {
+                format!("field '{key}' is not supported by state type '{type_name}' (state '{name}')")
+            }
+        });
+    }
+
+    /// The one of `keys` that `obj` has; when it has none or several, reports that `what` needs
+    /// exactly one of them.
+    fn exactly_one(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        what: &str,
+        keys: &[&'static str],
+    ) -> Option<&'static str> {
+        let given: Vec<&str> = keys.iter().copied().filter(|k| obj.contains_key(*k)).collect();
+        if given.len() != 1 {
+            self.schema(
+                ptr,
+                format!(
+                    "{what} needs exactly one of {}; found {}",
+                    keys.join(", "),
+                    none_or_list(&given)
+                ),
+            );
+            return None;
+        }
+        Some(given[0])
+    }
+
+    /// The optional array at `key` (`Retry`, `Catch`): `f` gets each of its objects (see
+    /// [`Parser::each_object`]); anything else than an array is reported.
+    fn object_list<T>(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        key: &str,
+        what: &str,
+        f: impl FnMut(&mut Self, bool, &JsonMap<String, Value>, &str) -> Option<T>,
+    ) -> Vec<T> {
+        let Some(list) = obj.get(key) else {
+            return Vec::new();
+        };
+        let p = child(ptr, key);
+        let Some(list) = list.as_array() else {
+            self.schema(&p, format!("'{key}' must be an array"));
+            return Vec::new();
+        };
+        self.each_object(list, &p, what, f)
+    }
+
+    /// Calls `f` with each object of `list` (at `ptr`): whether it is the last item, the object
+    /// and its pointer; an item that is not an object is reported as `what`.
+    fn each_object<T>(
+        &mut self,
+        list: &[Value],
+        ptr: &str,
+        what: &str,
+        mut f: impl FnMut(&mut Self, bool, &JsonMap<String, Value>, &str) -> Option<T>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for (i, item) in list.iter().enumerate() {
+            let ip = child(ptr, &i.to_string());
+            match item.as_object() {
+                Some(o) => out.extend(f(self, i + 1 == list.len(), o, &ip)),
+                None => self.schema(&ip, format!("{what} must be an object")),
+            }
+        }
+        out
+    }
+
+    /// The array at `key`, which must be there and not be empty (else `message` is reported;
+    /// an empty array is still returned), with its pointer.
+    fn required_array<'v>(
+        &mut self,
+        obj: &'v JsonMap<String, Value>,
+        ptr: &str,
+        key: &str,
+        message: &str,
+    ) -> Option<(&'v [Value], String)> {
+        let p = child(ptr, key);
+        let Some(Value::Array(list)) = obj.get(key) else {
+            self.schema(&p, message.into());
+            return None;
+        };
+        if list.is_empty() {
+            self.schema(&p, message.into());
+        }
+        Some((list, p))
     }
 
     fn definition(&mut self, value: &Value, pointer: &str, top: bool) -> Option<Definition> {
@@ -163,17 +322,12 @@ impl Parser {
         if !top {
             allowed_top.push("ProcessorConfig");
         }
-        for key in obj.keys() {
-            if !allowed_top.contains(&key.as_str()) {
-                self.schema(
-                    &child(pointer, key),
-                    format!(
-                        "field '{key}' is not supported here; allowed: {}",
-                        allowed_top.join(", ")
-                    ),
-                );
-            }
-        }
+        self.known_fields(obj, pointer, &allowed_top, |key| {
+            format!(
+                "field '{key}' is not supported here; allowed: {}",
+                allowed_top.join(", ")
+            )
+        });
         if let Some(jsonata) = self.query_language(obj, pointer) {
             self.jsonata = jsonata;
             if top {
@@ -186,10 +340,7 @@ impl Parser {
         };
         let states_ptr = child(pointer, "States");
         let Some(states) = states.as_object() else {
-            self.schema(
-                &states_ptr,
-                format!("'States' must be an object, found {}", kind_of(states)),
-            );
+            self.must_be(&states_ptr, "States", "an object", states);
             return None;
         };
         if states.is_empty() {
@@ -210,10 +361,7 @@ impl Parser {
                 }
             },
             Some(other) => {
-                self.schema(
-                    &child(pointer, "StartAt"),
-                    format!("'StartAt' must be a string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(pointer, "StartAt"), "StartAt", "a string", other);
                 None
             }
             None => {
@@ -339,10 +487,7 @@ impl Parser {
         let type_name = match obj.get("Type") {
             Some(Value::String(t)) => t.as_str(),
             Some(other) => {
-                self.schema(
-                    &child(ptr, "Type"),
-                    format!("'Type' must be a string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, "Type"), "Type", "a string", other);
                 return None;
             }
             None => {
@@ -366,54 +511,38 @@ impl Parser {
         let jsonata = self.query_language(obj, ptr).unwrap_or(self.jsonata);
         // Branches and iterators inherit the state's query language.
         let inherited = std::mem::replace(&mut self.jsonata, jsonata);
+        let input = StateInput {
+            name,
+            obj,
+            ptr,
+            names,
+            type_name,
+            errors_before,
+        };
         let state = if jsonata {
-            self.jsonata_state(name, obj, ptr, names, type_name, errors_before)
+            self.jsonata_state(input)
         } else {
-            self.jsonpath_state(name, obj, ptr, names, type_name, specific, errors_before)
+            self.jsonpath_state(input, specific)
         };
         self.jsonata = inherited;
         state
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn jsonpath_state(
-        &mut self,
-        name: &str,
-        obj: &JsonMap<String, Value>,
-        ptr: &str,
-        names: &HashMap<&str, usize>,
-        type_name: &str,
-        specific: &[&str],
-        errors_before: usize,
-    ) -> Option<State> {
-        let has_flow = !matches!(type_name, "Choice" | "Succeed" | "Fail");
+    fn jsonpath_state(&mut self, input: StateInput, specific: &[&str]) -> Option<State> {
+        let (name, obj, ptr, names, type_name) = (input.name, input.obj, input.ptr, input.names, input.type_name);
         let has_io = type_name != "Fail";
-        for key in obj.keys() {
-            let ok = COMMON.contains(&key.as_str())
-                || specific.contains(&key.as_str())
-                || (has_io && IO.contains(&key.as_str()) && !(type_name == "Succeed" && key == "Assign"))
-                || (has_flow && FLOW.contains(&key.as_str()));
-            if ok {
-                continue;
-            }
-            if JSONATA_FIELDS.contains(&key.as_str()) {
-                self.schema(
-                    &child(ptr, key),
-                    format!("field '{key}' is supported only when QueryLanguage is JSONata (state '{name}' uses JSONPath); set \"QueryLanguage\": \"JSONata\" on the state or the state machine"),
-                );
-            } else {
-                self.schema(
-                    &child(ptr, key),
-                    format!("field '{key}' is not supported by state type '{type_name}' (state '{name}')"),
-                );
-            }
-        }
-
-        let next = if has_flow {
-            self.transition(obj, ptr, name, names)
-        } else {
-            None
-        };
+        self.state_fields(
+            input,
+            |key| {
+                COMMON.contains(&key)
+                    || specific.contains(&key)
+                    || (has_io && IO.contains(&key) && !(type_name == "Succeed" && key == "Assign"))
+                    || (has_flow(type_name) && FLOW.contains(&key))
+            },
+            JSONATA_FIELDS,
+            |key| format!("field '{key}' is supported only when QueryLanguage is JSONata (state '{name}' uses JSONPath); set \"QueryLanguage\": \"JSONata\" on the state or the state machine"),
+        );
+        let next = self.flow(input);
 
         let io = Io {
             input_path: self.path_field(obj, ptr, "InputPath", |s| JsonPath::parse(s).map_err(|e| e.to_string())),
@@ -446,29 +575,47 @@ impl Parser {
             "Pass" => StateKind::Pass(Pass {
                 result: obj.get("Result").cloned(),
             }),
-            "Task" => StateKind::Task(Box::new(self.task(obj, ptr, names)?)),
+            "Task" => StateKind::Task(Box::new(self.task(obj, ptr, names, false)?)),
             "Choice" => StateKind::Choice(self.choice(obj, ptr, names)?),
-            "Wait" => StateKind::Wait(self.wait(obj, ptr)?),
+            "Wait" => StateKind::Wait(self.wait(obj, ptr, false)?),
             "Succeed" => StateKind::Succeed,
-            "Fail" => StateKind::Fail(Fail {
-                error: self.text(obj, ptr, "Error"),
-                cause: self.text(obj, ptr, "Cause"),
-            }),
-            "Parallel" => StateKind::Parallel(Box::new(self.parallel(obj, ptr, names)?)),
-            "Map" => StateKind::Map(Box::new(self.map(obj, ptr, names)?)),
+            "Fail" => StateKind::Fail(self.fail(obj, ptr, false)),
+            "Parallel" => StateKind::Parallel(Box::new(self.parallel(obj, ptr, names, false)?)),
+            "Map" => StateKind::Map(Box::new(self.map(obj, ptr, names, false)?)),
             _ => return None,
         };
-        if self.diagnostics.len() > errors_before {
+        self.finish_state(input, io, None, next, kind)
+    }
+
+    /// The parsed state, unless parsing it reported anything.
+    fn finish_state(
+        &self,
+        input: StateInput,
+        io: Io,
+        jsonata: Option<Box<Jsonata>>,
+        next: Option<usize>,
+        kind: StateKind,
+    ) -> Option<State> {
+        if self.diagnostics.len() > input.errors_before {
             return None;
         }
         Some(State {
-            name: name.to_string(),
-            pointer: ptr.to_string(),
+            name: input.name.to_string(),
+            pointer: input.ptr.to_string(),
             io,
-            jsonata: None,
+            jsonata,
             next,
             kind,
         })
+    }
+
+    /// The transition of a state whose type has one (see [`Parser::transition`]).
+    fn flow(&mut self, s: StateInput) -> Option<usize> {
+        if has_flow(s.type_name) {
+            self.transition(s.obj, s.ptr, s.name, s.names)
+        } else {
+            None
+        }
     }
 
     /// `Next` / `End` of a state that has them.
@@ -483,10 +630,7 @@ impl Parser {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                self.schema(
-                    &child(ptr, "End"),
-                    format!("'End' must be a boolean, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, "End"), "End", "a boolean", other);
                 false
             }
         };
@@ -548,18 +692,11 @@ impl Parser {
         match obj.get(key) {
             None => PathField::Default,
             Some(Value::Null) => PathField::Null,
-            Some(Value::String(s)) => match parse(s) {
-                Ok(p) => PathField::Path(p, s.clone()),
-                Err(e) => {
-                    self.schema(&child(ptr, key), format!("invalid path in '{key}': {e}"));
-                    PathField::Default
-                }
-            },
+            Some(Value::String(s)) => self
+                .reported(parse(s), &child(ptr, key), |e| format!("invalid path in '{key}': {e}"))
+                .map_or(PathField::Default, |p| PathField::Path(p, s.clone())),
             Some(other) => {
-                self.schema(
-                    &child(ptr, key),
-                    format!("'{key}' must be a path string or null, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, key), key, "a path string or null", other);
                 PathField::Default
             }
         }
@@ -569,7 +706,7 @@ impl Parser {
         let value = obj.get(key)?;
         let p = child(ptr, key);
         if key != "Parameters" && !value.is_object() {
-            self.schema(&p, format!("'{key}' must be an object, found {}", kind_of(value)));
+            self.must_be(&p, key, "an object", value);
             return None;
         }
         Some(self.payload(value, &p))
@@ -630,29 +767,21 @@ impl Parser {
 
     fn expression(&mut self, field: &str, expr: &str, ptr: &str) -> Payload {
         if expr.starts_with("States.") {
-            match Intrinsic::parse(expr) {
-                Ok(call) => Payload::Intrinsic {
-                    field: field.to_string(),
-                    text: expr.to_string(),
-                    call,
-                },
-                Err(e) => {
-                    self.schema(ptr, format!("invalid intrinsic function call in '{field}': {e}"));
-                    Payload::Const(Value::Null)
-                }
-            }
+            self.reported(Intrinsic::parse(expr), ptr, |e| {
+                format!("invalid intrinsic function call in '{field}': {e}")
+            })
+            .map_or(Payload::Const(Value::Null), |call| Payload::Intrinsic {
+                field: field.to_string(),
+                text: expr.to_string(),
+                call,
+            })
         } else if expr.starts_with('$') {
-            match JsonPath::parse(expr) {
-                Ok(path) => Payload::Path {
+            self.json_path(expr, ptr, field)
+                .map_or(Payload::Const(Value::Null), |path| Payload::Path {
                     field: field.to_string(),
                     text: expr.to_string(),
                     path,
-                },
-                Err(e) => {
-                    self.schema(ptr, format!("invalid path in '{field}': {e}"));
-                    Payload::Const(Value::Null)
-                }
-            }
+                })
         } else {
             self.schema(
                 ptr,
@@ -680,106 +809,136 @@ impl Parser {
         }
     }
 
-    fn seconds(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str) -> Option<Seconds> {
+    /// A field given as `key` or as `{key}Path` (not both).
+    fn value_or_path<'v>(&mut self, obj: &'v JsonMap<String, Value>, ptr: &str, key: &str) -> Option<Given<'v>> {
         let path_key = format!("{key}Path");
         match (obj.get(key), obj.get(&path_key)) {
             (Some(_), Some(_)) => {
                 self.schema(ptr, format!("'{key}' and '{path_key}' cannot both be given"));
                 None
             }
-            (Some(_), None) => self.optional_seconds(obj, ptr, key, false).map(Seconds::Value),
-            (None, Some(Value::String(p))) => self
-                .reference(p, &child(ptr, &path_key))
-                .map(|r| Seconds::Path(r, p.clone())),
+            (Some(v), None) => Some(Given::Value(v)),
+            (None, Some(Value::String(p))) => Some(Given::Path(p, child(ptr, &path_key))),
             (None, Some(other)) => {
-                self.schema(
-                    &child(ptr, &path_key),
-                    format!("'{path_key}' must be a path string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, &path_key), &path_key, "a path string", other);
                 None
             }
             (None, None) => None,
         }
     }
 
-    fn number(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str) -> Option<Number> {
-        let path_key = format!("{key}Path");
-        match (obj.get(key), obj.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.schema(ptr, format!("'{key}' and '{path_key}' cannot both be given"));
-                None
+    /// The value at `key`, or the `{key}Path` (JSONPath) or a compiled `{% %}` expression at
+    /// `key` (JSONata).
+    fn language_field<'v>(
+        &mut self,
+        obj: &'v JsonMap<String, Value>,
+        ptr: &str,
+        key: &str,
+        jsonata: bool,
+    ) -> Option<Given<'v>> {
+        if !jsonata {
+            return self.value_or_path(obj, ptr, key);
+        }
+        match obj.get(key)? {
+            Value::String(s) if is_expression(s) => {
+                Some(Given::Expression(self.jsonata_expression(s, &child(ptr, key), key)))
             }
-            (Some(v), None) => match v.as_f64() {
+            v => Some(Given::Value(v)),
+        }
+    }
+
+    /// `TimeoutSeconds` / `HeartbeatSeconds`: a positive integer, a `...Path` (JSONPath) or an
+    /// expression (JSONata).
+    fn seconds(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str, jsonata: bool) -> Option<Seconds> {
+        match self.language_field(obj, ptr, key, jsonata)? {
+            Given::Value(_) => self.optional_seconds(obj, ptr, key, false).map(Seconds::Value),
+            Given::Path(p, at) => self.reference(p, &at).map(|r| Seconds::Path(r, p.clone())),
+            Given::Expression(e) => e.map(Seconds::Expression),
+        }
+    }
+
+    /// `MaxConcurrency`, `ToleratedFailure*`, `MaxItems...`: a non-negative number, a `...Path`
+    /// (JSONPath) or an expression (JSONata).
+    pub(super) fn number(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        key: &str,
+        jsonata: bool,
+    ) -> Option<Number> {
+        match self.language_field(obj, ptr, key, jsonata)? {
+            Given::Value(v) => match v.as_f64() {
                 Some(n) if n >= 0.0 => Some(Number::Value(n)),
                 _ => {
+                    let or = if jsonata { " or a JSONata expression" } else { "" };
                     self.schema(
                         &child(ptr, key),
-                        format!("'{key}' must be a non-negative number, found {v}"),
+                        format!("'{key}' must be a non-negative number{or}, found {v}"),
                     );
                     None
                 }
             },
-            (None, Some(Value::String(p))) => self
-                .reference(p, &child(ptr, &path_key))
-                .map(|r| Number::Path(r, p.clone())),
-            (None, Some(other)) => {
-                self.schema(
-                    &child(ptr, &path_key),
-                    format!("'{path_key}' must be a path string, found {}", kind_of(other)),
-                );
-                None
-            }
-            (None, None) => None,
+            Given::Path(p, at) => self.reference(p, &at).map(|r| Number::Path(r, p.clone())),
+            Given::Expression(e) => e.map(Number::Expression),
         }
     }
 
     fn reference(&mut self, text: &str, ptr: &str) -> Option<ReferencePath> {
-        match ReferencePath::parse(text) {
-            Ok(p) => Some(p),
+        self.reported(ReferencePath::parse(text), ptr, |e| {
+            format!("invalid reference path: {e}")
+        })
+    }
+
+    /// The path `text` of `field`, compiled.
+    fn json_path(&mut self, text: &str, ptr: &str, field: &str) -> Option<JsonPath> {
+        self.reported(JsonPath::parse(text), ptr, |e| {
+            format!("invalid path in '{field}': {e}")
+        })
+    }
+
+    /// The value of `result`; an error is reported at `ptr` with the message `message` makes.
+    pub(super) fn reported<T, E>(
+        &mut self,
+        result: Result<T, E>,
+        ptr: &str,
+        message: impl FnOnce(E) -> String,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
             Err(e) => {
-                self.schema(ptr, format!("invalid reference path: {e}"));
+                self.schema(ptr, message(e));
                 None
             }
         }
     }
 
-    fn text(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str) -> Option<Text> {
-        let path_key = format!("{key}Path");
-        match (obj.get(key), obj.get(&path_key)) {
-            (Some(_), Some(_)) => {
-                self.schema(ptr, format!("'{key}' and '{path_key}' cannot both be given"));
+    /// A Fail state's `Error` / `Cause`: a string, a `...Path` (JSONPath: a reference path or an
+    /// intrinsic function call) or an expression (JSONata).
+    fn text(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str, jsonata: bool) -> Option<Text> {
+        match self.language_field(obj, ptr, key, jsonata)? {
+            Given::Value(Value::String(s)) => Some(Text::Value(s.clone())),
+            Given::Value(other) => {
+                self.must_be(&child(ptr, key), key, "a string", other);
                 None
             }
-            (Some(Value::String(s)), None) => Some(Text::Value(s.clone())),
-            (Some(other), None) => {
-                self.schema(
-                    &child(ptr, key),
-                    format!("'{key}' must be a string, found {}", kind_of(other)),
-                );
-                None
-            }
-            (None, Some(Value::String(p))) => {
-                let at = child(ptr, &path_key);
+            Given::Path(p, at) => {
                 if p.starts_with("States.") {
-                    match Intrinsic::parse(p) {
-                        Ok(call) => Some(Text::Intrinsic(call, p.clone())),
-                        Err(e) => {
-                            self.schema(&at, format!("invalid intrinsic function call: {e}"));
-                            None
-                        }
-                    }
+                    self.reported(Intrinsic::parse(p), &at, |e| {
+                        format!("invalid intrinsic function call: {e}")
+                    })
+                    .map(|call| Text::Intrinsic(call, p.clone()))
                 } else {
                     self.reference(p, &at).map(|r| Text::Path(r, p.clone()))
                 }
             }
-            (None, Some(other)) => {
-                self.schema(
-                    &child(ptr, &path_key),
-                    format!("'{path_key}' must be a path string, found {}", kind_of(other)),
-                );
-                None
-            }
-            (None, None) => None,
+            Given::Expression(e) => e.map(Text::Expression),
+        }
+    }
+
+    fn fail(&mut self, obj: &JsonMap<String, Value>, ptr: &str, jsonata: bool) -> Fail {
+        Fail {
+            error: self.text(obj, ptr, "Error", jsonata),
+            cause: self.text(obj, ptr, "Cause", jsonata),
         }
     }
 
@@ -796,10 +955,7 @@ impl Parser {
                 None
             }
             Some(other) => {
-                self.schema(
-                    &child(ptr, "Resource"),
-                    format!("'Resource' must be a string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, "Resource"), "Resource", "a string", other);
                 None
             }
             None => {
@@ -809,19 +965,27 @@ impl Parser {
         }
     }
 
-    fn task(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Option<Task> {
+    fn task(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        names: &HashMap<&str, usize>,
+        jsonata: bool,
+    ) -> Option<Task> {
         let resource = self.resource(obj, ptr)?;
         Some(Task {
             resource,
-            timeout: self.seconds(obj, ptr, "TimeoutSeconds"),
-            heartbeat: self.seconds(obj, ptr, "HeartbeatSeconds"),
+            timeout: self.seconds(obj, ptr, "TimeoutSeconds", jsonata),
+            heartbeat: self.seconds(obj, ptr, "HeartbeatSeconds", jsonata),
             retry: self.retriers(obj, ptr),
-            catch: self.catchers(obj, ptr, names),
+            catch: self.catchers(obj, ptr, names, jsonata),
             credentials: obj.get("Credentials").cloned(),
         })
     }
 
-    fn error_equals(&mut self, obj: &JsonMap<String, Value>, ptr: &str) -> Vec<String> {
+    /// `ErrorEquals` of a retrier or catcher (`what`), which `States.ALL` may be in only when
+    /// it is the `last` one.
+    fn error_equals(&mut self, obj: &JsonMap<String, Value>, ptr: &str, what: &str, last: bool) -> Vec<String> {
         let p = child(ptr, "ErrorEquals");
         let Some(Value::Array(list)) = obj.get("ErrorEquals") else {
             self.schema(&p, "'ErrorEquals' must be a non-empty array of error names".into());
@@ -834,27 +998,46 @@ impl Parser {
         if names.iter().any(|n| n == "States.ALL") && names.len() > 1 {
             self.schema(&p, "'States.ALL' must appear alone in 'ErrorEquals'".into());
         }
+        if names.iter().any(|e| e == "States.ALL") && !last {
+            self.schema(ptr, format!("{what} with 'States.ALL' must be the last one"));
+        }
         names
     }
 
+    /// The state `Next` of a catcher or choice rule (`what`) names, which it must have.
+    fn required_next(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        what: &str,
+        names: &HashMap<&str, usize>,
+    ) -> Option<usize> {
+        match obj.get("Next") {
+            Some(n) => self.target(n, &child(ptr, "Next"), names),
+            None => {
+                self.schema(ptr, format!("{what} needs 'Next'"));
+                None
+            }
+        }
+    }
+
+    /// A Choice state's `Default`, if any.
+    fn default_target(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        names: &HashMap<&str, usize>,
+    ) -> Option<usize> {
+        obj.get("Default")
+            .and_then(|d| self.target(d, &child(ptr, "Default"), names))
+    }
+
     fn retriers(&mut self, obj: &JsonMap<String, Value>, ptr: &str) -> Vec<Retrier> {
-        let Some(list) = obj.get("Retry") else {
-            return Vec::new();
-        };
-        let p = child(ptr, "Retry");
-        let Some(list) = list.as_array() else {
-            self.schema(&p, "'Retry' must be an array".into());
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, r) in list.iter().enumerate() {
-            let rp = child(&p, &i.to_string());
-            let Some(r) = r.as_object() else {
-                self.schema(&rp, "a retrier must be an object".into());
-                continue;
-            };
-            for key in r.keys() {
-                if ![
+        self.object_list(obj, ptr, "Retry", "a retrier", |this, last, r, rp| {
+            this.known_fields(
+                r,
+                rp,
+                &[
                     "ErrorEquals",
                     "IntervalSeconds",
                     "MaxAttempts",
@@ -862,141 +1045,101 @@ impl Parser {
                     "MaxDelaySeconds",
                     "JitterStrategy",
                     "Comment",
-                ]
-                .contains(&key.as_str())
-                {
-                    self.schema(&child(&rp, key), format!("field '{key}' is not supported in a retrier"));
-                }
-            }
-            let error_equals = self.error_equals(r, &rp);
-            if error_equals.iter().any(|e| e == "States.ALL") && i + 1 != list.len() {
-                self.schema(&rp, "a retrier with 'States.ALL' must be the last one".into());
-            }
+                ],
+                |key| format!("field '{key}' is not supported in a retrier"),
+            );
+            let error_equals = this.error_equals(r, rp, "a retrier", last);
             let num = |this: &mut Self, key: &str, default: f64, min: f64| -> f64 {
                 match r.get(key) {
                     None => default,
                     Some(v) => match v.as_f64() {
                         Some(n) if n >= min => n,
                         _ => {
-                            this.schema(
-                                &child(&rp, key),
-                                format!("'{key}' must be a number >= {min}, found {v}"),
-                            );
+                            this.schema(&child(rp, key), format!("'{key}' must be a number >= {min}, found {v}"));
                             default
                         }
                     },
                 }
             };
-            let interval_seconds = num(self, "IntervalSeconds", 1.0, 1.0);
-            let max_attempts = num(self, "MaxAttempts", 3.0, 0.0);
-            let backoff_rate = num(self, "BackoffRate", 2.0, 1.0);
-            let max_delay_seconds = r.get("MaxDelaySeconds").map(|_| num(self, "MaxDelaySeconds", 0.0, 1.0));
+            let interval_seconds = num(this, "IntervalSeconds", 1.0, 1.0);
+            let max_attempts = num(this, "MaxAttempts", 3.0, 0.0);
+            let backoff_rate = num(this, "BackoffRate", 2.0, 1.0);
+            let max_delay_seconds = r.get("MaxDelaySeconds").map(|_| num(this, "MaxDelaySeconds", 0.0, 1.0));
             let jitter_full = match r.get("JitterStrategy") {
                 None => false,
                 Some(Value::String(s)) if s == "FULL" => true,
                 Some(Value::String(s)) if s == "NONE" => false,
                 Some(other) => {
-                    self.schema(
-                        &child(&rp, "JitterStrategy"),
+                    this.schema(
+                        &child(rp, "JitterStrategy"),
                         format!("'JitterStrategy' must be \"FULL\" or \"NONE\", found {other}"),
                     );
                     false
                 }
             };
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            out.push(Retrier {
+            let retrier = Retrier {
                 error_equals,
                 interval_seconds,
                 max_attempts: max_attempts as u64,
                 backoff_rate,
                 max_delay_seconds,
                 jitter_full,
-            });
-        }
-        out
+            };
+            Some(retrier)
+        })
     }
 
-    fn catchers(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Vec<Catcher> {
-        let Some(list) = obj.get("Catch") else {
-            return Vec::new();
-        };
-        let p = child(ptr, "Catch");
-        let Some(list) = list.as_array() else {
-            self.schema(&p, "'Catch' must be an array".into());
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (i, c) in list.iter().enumerate() {
-            let cp = child(&p, &i.to_string());
-            let Some(c) = c.as_object() else {
-                self.schema(&cp, "a catcher must be an object".into());
-                continue;
+    fn catchers(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        names: &HashMap<&str, usize>,
+        jsonata: bool,
+    ) -> Vec<Catcher> {
+        self.object_list(obj, ptr, "Catch", "a catcher", |this, last, c, cp| {
+            let known: &[&str] = if jsonata {
+                &["ErrorEquals", "Next", "Output", "Assign", "Comment"]
+            } else {
+                &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"]
             };
-            for key in c.keys() {
-                if !["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"].contains(&key.as_str()) {
-                    self.schema(&child(&cp, key), format!("field '{key}' is not supported in a catcher"));
+            this.known_fields(c, cp, known, |key| {
+                if key == "ResultPath" {
+                    "field 'ResultPath' is supported only when QueryLanguage is JSONPath; a JSONata catcher takes 'Output' (with $states.errorOutput) or 'Assign'".into()
+                } else {
+                    format!("field '{key}' is not supported in a catcher")
                 }
-            }
-            let error_equals = self.error_equals(c, &cp);
-            if error_equals.iter().any(|e| e == "States.ALL") && i + 1 != list.len() {
-                self.schema(&cp, "a catcher with 'States.ALL' must be the last one".into());
-            }
-            let next = match c.get("Next") {
-                Some(n) => self.target(n, &child(&cp, "Next"), names),
-                None => {
-                    self.schema(&cp, "a catcher needs 'Next'".into());
-                    None
-                }
-            };
-            let result_path = self.path_field(c, &cp, "ResultPath", |s| {
-                ReferencePath::parse(s).map_err(|e| e.to_string())
             });
-            let assign = self.payload_field(c, &cp, "Assign");
-            if let Some(next) = next {
-                out.push(Catcher {
-                    error_equals,
-                    next,
-                    result_path,
-                    assign,
-                    jsonata: None,
+            let error_equals = this.error_equals(c, cp, "a catcher", last);
+            let next = this.required_next(c, cp, "a catcher", names);
+            let (result_path, assign, io) = if jsonata {
+                let io = this.jsonata_io(c, cp);
+                (PathField::Default, None, Some(Box::new(io)))
+            } else {
+                let result_path = this.path_field(c, cp, "ResultPath", |s| {
+                    ReferencePath::parse(s).map_err(|e| e.to_string())
                 });
-            }
-        }
-        out
+                (result_path, this.payload_field(c, cp, "Assign"), None)
+            };
+            Some(Catcher {
+                error_equals,
+                next: next?,
+                result_path,
+                assign,
+                jsonata: io,
+            })
+        })
     }
 
     fn choice(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Option<Choice> {
-        let p = child(ptr, "Choices");
-        let Some(Value::Array(list)) = obj.get("Choices") else {
-            self.schema(&p, "a Choice state needs a non-empty 'Choices' array".into());
-            return None;
-        };
-        if list.is_empty() {
-            self.schema(&p, "a Choice state needs a non-empty 'Choices' array".into());
-        }
-        let mut choices = Vec::new();
-        for (i, rule) in list.iter().enumerate() {
-            let rp = child(&p, &i.to_string());
-            let Some(r) = rule.as_object() else {
-                self.schema(&rp, "a choice rule must be an object".into());
-                continue;
-            };
-            let next = match r.get("Next") {
-                Some(n) => self.target(n, &child(&rp, "Next"), names),
-                None => {
-                    self.schema(&rp, "a top-level choice rule needs 'Next'".into());
-                    None
-                }
-            };
-            let assign = self.payload_field(r, &rp, "Assign");
-            let condition = self.condition(r, &rp, true);
-            if let (Some(c), Some(n)) = (condition, next) {
-                choices.push((c, n, assign));
-            }
-        }
-        let default = obj
-            .get("Default")
-            .and_then(|d| self.target(d, &child(ptr, "Default"), names));
+        let (list, p) = self.required_array(obj, ptr, "Choices", "a Choice state needs a non-empty 'Choices' array")?;
+        let choices = self.each_object(list, &p, "a choice rule", |this, _, r, rp| {
+            let next = this.required_next(r, rp, "a top-level choice rule", names);
+            let assign = this.payload_field(r, rp, "Assign");
+            let condition = this.condition(r, rp, true);
+            Some((condition?, next?, assign))
+        });
+        let default = self.default_target(obj, ptr, names);
         Some(Choice {
             choices,
             default,
@@ -1029,11 +1172,7 @@ impl Parser {
                 ptr,
                 format!(
                     "a choice rule needs exactly one comparison operator (or And/Or/Not), found {}",
-                    if operators.is_empty() {
-                        "none".to_string()
-                    } else {
-                        operators.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-                    }
+                    none_or_list(&operators.iter().map(|k| k.as_str()).collect::<Vec<_>>())
                 ),
             );
             return None;
@@ -1050,14 +1189,9 @@ impl Parser {
                     self.schema(&op_ptr, format!("'{op_name}' must be a non-empty array of rules"));
                     return None;
                 };
-                let mut out = Vec::new();
-                for (i, item) in list.iter().enumerate() {
-                    let ip = child(&op_ptr, &i.to_string());
-                    match item.as_object() {
-                        Some(o) => out.extend(self.condition(o, &ip, false)),
-                        None => self.schema(&ip, "a choice rule must be an object".into()),
-                    }
-                }
+                let out = self.each_object(list, &op_ptr, "a choice rule", |this, _, o, ip| {
+                    this.condition(o, ip, false)
+                });
                 (out.len() == list.len()).then(|| {
                     if op_name == "And" {
                         Condition::And(out)
@@ -1089,25 +1223,13 @@ impl Parser {
                         return None;
                     }
                 };
-                let variable = match JsonPath::parse(&variable_text) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        self.schema(&child(ptr, "Variable"), format!("invalid path in 'Variable': {e}"));
-                        return None;
-                    }
-                };
+                let variable = self.json_path(&variable_text, &child(ptr, "Variable"), "Variable")?;
                 let operand = if is_path {
                     let Some(text) = value.as_str() else {
                         self.schema(&op_ptr, format!("'{op_name}' must be a path string"));
                         return None;
                     };
-                    match JsonPath::parse(text) {
-                        Ok(p) => Operand::Path(p, text.to_string()),
-                        Err(e) => {
-                            self.schema(&op_ptr, format!("invalid path in '{op_name}': {e}"));
-                            return None;
-                        }
-                    }
+                    Operand::Path(self.json_path(text, &op_ptr, op_name)?, text.to_string())
                 } else {
                     let ok = match op {
                         Operator::StringEquals
@@ -1146,45 +1268,45 @@ impl Parser {
         }
     }
 
-    fn wait(&mut self, obj: &JsonMap<String, Value>, ptr: &str) -> Option<Wait> {
-        let given: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
-            .into_iter()
-            .filter(|k| obj.contains_key(*k))
-            .collect();
-        if given.len() != 1 {
-            self.schema(
-                ptr,
-                format!(
-                    "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; found {}",
-                    if given.is_empty() {
-                        "none".into()
-                    } else {
-                        given.join(", ")
-                    }
-                ),
-            );
-            return None;
-        }
-        let key = given[0];
+    /// A Wait state's `Seconds` or `Timestamp`: a value, a `...Path` (JSONPath) or an expression
+    /// (JSONata).
+    fn wait(&mut self, obj: &JsonMap<String, Value>, ptr: &str, jsonata: bool) -> Option<Wait> {
+        let keys: &[&'static str] = if jsonata {
+            &["Seconds", "Timestamp"]
+        } else {
+            &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+        };
+        let key = self.exactly_one(obj, ptr, "a Wait state", keys)?;
         let p = child(ptr, key);
         let value = &obj[key];
+        if jsonata && let Some(s) = value.as_str().filter(|s| is_expression(s)) {
+            return self.jsonata_expression(s, &p, key).map(|expression| Wait::Expression {
+                timestamp: key == "Timestamp",
+                expression,
+            });
+        }
+        let or = if jsonata { " or a JSONata expression" } else { "" };
         match key {
             "Seconds" => match value.as_u64() {
                 Some(n) => Some(Wait::Seconds(n)),
                 None => {
-                    self.schema(&p, format!("'Seconds' must be a non-negative integer, found {value}"));
+                    self.schema(
+                        &p,
+                        format!("'Seconds' must be a non-negative integer{or}, found {value}"),
+                    );
                     None
                 }
             },
-            "Timestamp" => {
-                match value.as_str().and_then(crate::clock::parse_timestamp) {
-                    Some(ms) => Some(Wait::Timestamp(ms)),
-                    None => {
-                        self.schema(&p, format!("'Timestamp' must be an RFC 3339 timestamp such as \"2024-01-01T00:00:00Z\", found {value}"));
-                        None
-                    }
+            "Timestamp" => match value.as_str().and_then(crate::clock::parse_timestamp) {
+                Some(ms) => Some(Wait::Timestamp(ms)),
+                None => {
+                    self.schema(
+                        &p,
+                        format!("'Timestamp' must be an RFC 3339 timestamp such as \"2024-01-01T00:00:00Z\"{or}, found {value}"),
+                    );
+                    None
                 }
-            }
+            },
             _ => {
                 let Some(text) = value.as_str() else {
                     self.schema(&p, format!("'{key}' must be a path string"));
@@ -1200,25 +1322,35 @@ impl Parser {
         }
     }
 
-    fn parallel(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Option<Parallel> {
-        let p = child(ptr, "Branches");
-        let Some(Value::Array(list)) = obj.get("Branches") else {
-            self.schema(&p, "a Parallel state needs a non-empty 'Branches' array".into());
-            return None;
-        };
-        if list.is_empty() {
-            self.schema(&p, "a Parallel state needs a non-empty 'Branches' array".into());
-        }
+    fn parallel(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        names: &HashMap<&str, usize>,
+        jsonata: bool,
+    ) -> Option<Parallel> {
+        let (list, p) = self.required_array(
+            obj,
+            ptr,
+            "Branches",
+            "a Parallel state needs a non-empty 'Branches' array",
+        )?;
         let mut branches = Vec::new();
         for (i, b) in list.iter().enumerate() {
             branches.extend(self.definition(b, &child(&p, &i.to_string()), false));
         }
         let retry = self.retriers(obj, ptr);
-        let catch = self.catchers(obj, ptr, names);
+        let catch = self.catchers(obj, ptr, names, jsonata);
         (branches.len() == list.len()).then_some(Parallel { branches, retry, catch })
     }
 
-    fn map(&mut self, obj: &JsonMap<String, Value>, ptr: &str, names: &HashMap<&str, usize>) -> Option<Map> {
+    fn map(
+        &mut self,
+        obj: &JsonMap<String, Value>,
+        ptr: &str,
+        names: &HashMap<&str, usize>,
+        jsonata: bool,
+    ) -> Option<Map> {
         let (key, processor) = match (obj.get("ItemProcessor"), obj.get("Iterator")) {
             (Some(p), None) => ("ItemProcessor", p),
             (None, Some(p)) => ("Iterator", p),
@@ -1234,22 +1366,28 @@ impl Parser {
                 return None;
             }
         };
-        let pp = child(ptr, key);
         let distributed = processor
             .pointer("/ProcessorConfig/Mode")
             .and_then(Value::as_str)
             .is_some_and(|m| m == "DISTRIBUTED");
-        let processor = self.definition(processor, &pp, false)?;
-        let distributed_io = self.distributed_io(obj, ptr, false, distributed);
+        let processor = self.definition(processor, &child(ptr, key), false)?;
+        let distributed_io = self.distributed_io(obj, ptr, jsonata, distributed);
+        let items_path = if jsonata {
+            PathField::Default
+        } else {
+            self.path_field(obj, ptr, "ItemsPath", |s| JsonPath::parse(s).map_err(|e| e.to_string()))
+        };
         Some(Map {
             processor,
             distributed,
-            items_path: self.path_field(obj, ptr, "ItemsPath", |s| JsonPath::parse(s).map_err(|e| e.to_string())),
-            max_concurrency: self.number(obj, ptr, "MaxConcurrency").unwrap_or(Number::Value(0.0)),
-            tolerated_failure_count: self.number(obj, ptr, "ToleratedFailureCount"),
-            tolerated_failure_percentage: self.number(obj, ptr, "ToleratedFailurePercentage"),
+            items_path,
+            max_concurrency: self
+                .number(obj, ptr, "MaxConcurrency", jsonata)
+                .unwrap_or(Number::Value(0.0)),
+            tolerated_failure_count: self.number(obj, ptr, "ToleratedFailureCount", jsonata),
+            tolerated_failure_percentage: self.number(obj, ptr, "ToleratedFailurePercentage", jsonata),
             retry: self.retriers(obj, ptr),
-            catch: self.catchers(obj, ptr, names),
+            catch: self.catchers(obj, ptr, names, jsonata),
             distributed_io,
         })
     }
@@ -1283,6 +1421,20 @@ fn operator(name: &str) -> Option<Operator> {
         "IsTimestamp" => IsTimestamp,
         _ => return None,
     })
+}
+
+/// Whether a state type has `Next` / `End`.
+fn has_flow(type_name: &str) -> bool {
+    !matches!(type_name, "Choice" | "Succeed" | "Fail")
+}
+
+/// The items, comma-separated, or "none".
+fn none_or_list(items: &[&str]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn list_names(states: &JsonMap<String, Value>) -> String {

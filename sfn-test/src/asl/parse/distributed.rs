@@ -4,8 +4,8 @@
 
 use serde_json::{Map as JsonMap, Value};
 
-use super::{Parser, child, kind_of};
-use crate::asl::jsonata::{Expression, Template, is_expression};
+use super::{Parser, child};
+use crate::asl::jsonata::is_expression;
 use crate::asl::model::*;
 
 /// The `CSVDelimiter` values and the character each stands for (AWS docs, "ItemReader (Map)",
@@ -49,10 +49,7 @@ impl Parser {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                self.schema(
-                    &child(ptr, "Label"),
-                    format!("'Label' must be a string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, "Label"), "Label", "a string", other);
                 None
             }
         };
@@ -74,10 +71,7 @@ impl Parser {
         match obj.get(key)? {
             Value::Object(o) => Some(o),
             other => {
-                self.schema(
-                    &child(ptr, key),
-                    format!("'{key}' must be an object, found {}", kind_of(other)),
-                );
+                self.must_be(&child(ptr, key), key, "an object", other);
                 None
             }
         }
@@ -85,18 +79,27 @@ impl Parser {
 
     /// Rejects fields of `obj` not in `known` (the reader, batcher and writer objects are
     /// closed: a misspelt `MaxItem` would otherwise be silently ignored).
-    fn known_fields(&mut self, obj: &JsonMap<String, Value>, ptr: &str, what: &str, known: &[&str]) {
-        for key in obj.keys() {
-            if !known.contains(&key.as_str()) {
-                self.schema(
-                    &child(ptr, key),
-                    format!(
-                        "field '{key}' is not supported in '{what}'; the fields are: {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-        }
+    /// The closed object at `key` (see [`Parser::closed_fields`]) and its pointer.
+    fn closed_object<'v>(
+        &mut self,
+        obj: &'v JsonMap<String, Value>,
+        ptr: &str,
+        key: &str,
+        known: &[&str],
+    ) -> Option<(&'v JsonMap<String, Value>, String)> {
+        let object = self.object_field(obj, ptr, key)?;
+        let p = child(ptr, key);
+        self.closed_fields(object, &p, key, known);
+        Some((object, p))
+    }
+
+    fn closed_fields(&mut self, obj: &JsonMap<String, Value>, ptr: &str, what: &str, known: &[&str]) {
+        self.known_fields(obj, ptr, known, |key| {
+            format!(
+                "field '{key}' is not supported in '{what}'; the fields are: {}",
+                known.join(", ")
+            )
+        });
     }
 
     /// `Parameters` (JSONPath) or `Arguments` (JSONata) of a reader or writer.
@@ -115,71 +118,35 @@ impl Parser {
                 ),
             );
         }
+        self.arguments_field(obj, ptr, key, jsonata)
+    }
+
+    /// The object (or, with JSONata, the expression) at `key`: a template (JSONata) or a
+    /// payload (JSONPath).
+    fn arguments_field(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str, jsonata: bool) -> Arguments {
         let Some(value) = obj.get(key) else {
             return Arguments::None;
         };
         let p = child(ptr, key);
         if !(value.is_object() || jsonata && value.as_str().is_some_and(is_expression)) {
-            self.schema(&p, format!("'{key}' must be an object, found {}", kind_of(value)));
+            self.must_be(&p, key, "an object", value);
             return Arguments::None;
         }
         if jsonata {
-            self.compile_template(value, &p, key)
+            self.template(value, &p, key)
                 .map_or(Arguments::None, Arguments::Template)
         } else {
             Arguments::Payload(self.payload(value, &p))
         }
     }
 
-    fn compile_template(&mut self, value: &Value, ptr: &str, field: &str) -> Option<Template> {
-        match Template::compile(value, field) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                self.schema(
-                    &format!("{ptr}{}", e.pointer),
-                    format!("invalid JSONata expression in '{field}{}': {}", e.pointer, e.message),
-                );
-                None
-            }
-        }
-    }
-
-    /// A count given as a literal, a `...Path` (JSONPath) or a `{% %}` expression (JSONata).
-    fn count_field(&mut self, obj: &JsonMap<String, Value>, ptr: &str, key: &str, jsonata: bool) -> Option<Number> {
-        if jsonata {
-            let p = child(ptr, key);
-            return match obj.get(key)? {
-                Value::String(s) if is_expression(s) => match Expression::compile(s, key) {
-                    Ok(e) => Some(Number::Expression(Box::new(e))),
-                    Err(message) => {
-                        self.schema(&p, format!("invalid JSONata expression in '{key}': {message}"));
-                        None
-                    }
-                },
-                v => match v.as_f64() {
-                    Some(n) if n >= 0.0 => Some(Number::Value(n)),
-                    _ => {
-                        self.schema(
-                            &p,
-                            format!("'{key}' must be a non-negative number or a JSONata expression, found {v}"),
-                        );
-                        None
-                    }
-                },
-            };
-        }
-        self.number(obj, ptr, key)
-    }
-
     fn item_reader(&mut self, obj: &JsonMap<String, Value>, ptr: &str, jsonata: bool) -> Option<ItemReader> {
-        let reader = self.object_field(obj, ptr, "ItemReader")?;
-        let p = child(ptr, "ItemReader");
-        self.known_fields(
-            reader,
-            &p,
+        let (reader, p) = self.closed_object(
+            obj,
+            ptr,
             "ItemReader",
             &["Resource", "ReaderConfig", "Parameters", "Arguments"],
-        );
+        )?;
         let source = match reader.get("Resource") {
             Some(Value::String(r)) if r == "arn:aws:states:::s3:getObject" => ReaderSource::GetObject,
             Some(Value::String(r)) if r == "arn:aws:states:::s3:listObjectsV2" => ReaderSource::ListObjectsV2,
@@ -204,7 +171,7 @@ impl Parser {
             &empty
         };
         let cp = child(&p, "ReaderConfig");
-        self.known_fields(
+        self.closed_fields(
             config,
             &cp,
             "ReaderConfig",
@@ -220,7 +187,7 @@ impl Parser {
             ],
         );
         let format = self.reader_format(config, &cp, source)?;
-        let max_items = self.count_field(config, &cp, "MaxItems", jsonata);
+        let max_items = self.number(config, &cp, "MaxItems", jsonata);
         Some(ItemReader {
             source,
             format,
@@ -239,10 +206,7 @@ impl Parser {
             None => None,
             Some(Value::String(s)) => Some(s.as_str()),
             Some(other) => {
-                self.schema(
-                    &child(cp, "InputType"),
-                    format!("'InputType' must be a string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(cp, "InputType"), "InputType", "a string", other);
                 return None;
             }
         };
@@ -295,10 +259,7 @@ impl Parser {
                 }
             },
             Some(other) => {
-                self.schema(
-                    &child(cp, "CSVDelimiter"),
-                    format!("'CSVDelimiter' must be a string, found {}", kind_of(other)),
-                );
+                self.must_be(&child(cp, "CSVDelimiter"), "CSVDelimiter", "a string", other);
                 return None;
             }
         };
@@ -331,35 +292,20 @@ impl Parser {
     }
 
     fn item_batcher(&mut self, obj: &JsonMap<String, Value>, ptr: &str, jsonata: bool) -> Option<ItemBatcher> {
-        let batcher = self.object_field(obj, ptr, "ItemBatcher")?;
-        let p = child(ptr, "ItemBatcher");
         let mut known = vec!["MaxItemsPerBatch", "MaxInputBytesPerBatch", "BatchInput"];
         if !jsonata {
             known.extend(["MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"]);
         }
-        self.known_fields(batcher, &p, "ItemBatcher", &known);
-        let max_items = self.count_field(batcher, &p, "MaxItemsPerBatch", jsonata);
-        let max_bytes = self.count_field(batcher, &p, "MaxInputBytesPerBatch", jsonata);
+        let (batcher, p) = self.closed_object(obj, ptr, "ItemBatcher", &known)?;
+        let max_items = self.number(batcher, &p, "MaxItemsPerBatch", jsonata);
+        let max_bytes = self.number(batcher, &p, "MaxInputBytesPerBatch", jsonata);
         if max_items.is_none() && max_bytes.is_none() {
             self.schema(
                 &p,
                 "an ItemBatcher needs 'MaxItemsPerBatch' or 'MaxInputBytesPerBatch' (or their 'Path' forms)".into(),
             );
         }
-        let batch_input = match batcher.get("BatchInput") {
-            None => Arguments::None,
-            Some(v) if !(v.is_object() || jsonata && v.as_str().is_some_and(is_expression)) => {
-                self.schema(
-                    &child(&p, "BatchInput"),
-                    format!("'BatchInput' must be an object, found {}", kind_of(v)),
-                );
-                Arguments::None
-            }
-            Some(v) if jsonata => self
-                .compile_template(v, &child(&p, "BatchInput"), "BatchInput")
-                .map_or(Arguments::None, Arguments::Template),
-            Some(v) => Arguments::Payload(self.payload(v, &child(&p, "BatchInput"))),
-        };
+        let batch_input = self.arguments_field(batcher, &p, "BatchInput", jsonata);
         Some(ItemBatcher {
             max_items,
             max_bytes,
@@ -368,14 +314,12 @@ impl Parser {
     }
 
     fn result_writer(&mut self, obj: &JsonMap<String, Value>, ptr: &str, jsonata: bool) -> Option<ResultWriter> {
-        let writer = self.object_field(obj, ptr, "ResultWriter")?;
-        let p = child(ptr, "ResultWriter");
-        self.known_fields(
-            writer,
-            &p,
+        let (writer, p) = self.closed_object(
+            obj,
+            ptr,
             "ResultWriter",
             &["Resource", "Parameters", "Arguments", "WriterConfig"],
-        );
+        )?;
         let to_s3 = match writer.get("Resource") {
             None => false,
             Some(Value::String(r)) if r == "arn:aws:states:::s3:putObject" => true,
@@ -414,7 +358,7 @@ impl Parser {
             &empty
         };
         let wp = child(&p, "WriterConfig");
-        self.known_fields(config, &wp, "WriterConfig", &["Transformation", "OutputType"]);
+        self.closed_fields(config, &wp, "WriterConfig", &["Transformation", "OutputType"]);
         let transformation = match config.get("Transformation").and_then(Value::as_str) {
             None if to_s3 => Transformation::None,
             None => Transformation::Compact,
