@@ -1,4 +1,5 @@
-//! JSON value comparison shared by every phase: numbers by value, key order ignored.
+//! JSON value helpers shared by every phase: comparison (numbers by value, key order
+//! ignored) and the type names AWS's messages use.
 
 use serde_json::Value;
 
@@ -11,5 +12,17 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
+    }
+}
+
+/// The JSON type name AWS's messages use (`null`, `boolean`, `number`, `string`, `array`, `object`).
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
     }
 }

@@ -10,6 +10,7 @@ use md5::Digest as _;
 use serde_json::{Map, Number, Value};
 
 use super::path::{JsonPath, PathScope};
+use crate::json::type_name as kind;
 
 /// A call that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -337,17 +338,6 @@ impl CallParser<'_> {
                 }
             }
         }
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

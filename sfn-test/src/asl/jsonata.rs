@@ -17,6 +17,8 @@ use serde::Deserialize;
 use serde::de::value::MapDeserializer;
 use serde_json::{Map, Value};
 
+use crate::json::type_name;
+
 /// What an expression evaluates against; the engine implements it over its scope.
 pub(crate) trait Environment {
     /// `$states.input`: the state's raw input.
@@ -180,18 +182,6 @@ fn aws_message(message: &str) -> String {
         T1006.to_string()
     } else {
         message.to_string()
-    }
-}
-
-/// The JSON type name AWS uses in messages.
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

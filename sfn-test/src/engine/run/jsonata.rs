@@ -6,11 +6,12 @@
 use serde_json::Value;
 
 use super::{Fault, Frame, Run, raw_text};
-use crate::asl::jsonata::{Environment, Expression, Template, type_name};
+use crate::asl::jsonata::{Environment, Expression, Template};
 use crate::asl::model::{Choice, Jsonata, State, StateKind};
 use crate::asl::path::PathScope;
 use crate::clock::Millis;
 use crate::engine::data::{Scope, StateError};
+use crate::json::type_name;
 
 /// The error of every JSONata evaluation failure.
 pub(super) const QUERY_ERROR: &str = "States.QueryEvaluationError";
