@@ -11,6 +11,7 @@ use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value, json};
 
 use crate::clock::{Millis, format_timestamp};
+use crate::integrations::mock::Mock;
 
 /// One history event.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +53,13 @@ pub(crate) enum Details {
         value: Recorded,
         extra: Vec<(&'static str, Value)>,
     },
+    /// [`with_payload`]`("output", value, [("resourceType", ..), ("resource", ..)])`: a service
+    /// integration's `TaskSucceeded` (no larger than the other variants: a history holds many).
+    Task {
+        value: Recorded,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
+    },
 }
 
 impl Details {
@@ -62,6 +70,18 @@ impl Details {
                 with_payload(field, &value.value(), &[("name", Value::String(name.to_string()))])
             }
             Details::Payload { field, value, extra } => with_payload(field, &value.value(), extra),
+            Details::Task {
+                value,
+                resource_type,
+                resource,
+            } => with_payload(
+                "output",
+                &value.value(),
+                &[
+                    ("resourceType", Value::String(resource_type.to_string())),
+                    ("resource", Value::String(resource.to_string())),
+                ],
+            ),
             Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
             Details::Fields(fields) => Value::Object(
                 fields
@@ -70,6 +90,7 @@ impl Details {
                         let v = match v {
                             Field::Json(v) => v.clone(),
                             Field::Recorded(r) => r.value(),
+                            Field::Str(s) => Value::String(s.to_string()),
                         };
                         ((*k).to_string(), v)
                     })
@@ -85,16 +106,35 @@ pub(crate) enum Field {
     Json(Value),
     /// A payload (a Task's parameters).
     Recorded(Recorded),
+    /// A string shared by many events (a resource name, the region).
+    Str(Arc<str>),
 }
 
 /// A copy of a payload kept for later, shared by the events that show it: its compact JSON
 /// text, which costs one allocation where a `Value` copy costs one per map, key and string
 /// (and as many frees), or the value itself when it holds a float, whose text might not
 /// parse back to the same bits.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Recorded {
     Text(Arc<str>),
     Value(Arc<Value>),
+    /// The value of a [`Mock::ret`], shared with the mock.
+    Mock(Mock),
+}
+
+impl PartialEq for Recorded {
+    fn eq(&self, other: &Self) -> bool {
+        // A shared mock value compares as the copy it stands for would.
+        let plain = |r: &Recorded| match r {
+            Recorded::Mock(m) => Recorded::of(m.returned().unwrap_or(&Value::Null)),
+            other => other.clone(),
+        };
+        match (plain(self), plain(other)) {
+            (Recorded::Text(a), Recorded::Text(b)) => a == b,
+            (Recorded::Value(a), Recorded::Value(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl Recorded {
@@ -128,6 +168,7 @@ impl Recorded {
             // The text was written from a `Value` by serde_json, so it parses back.
             Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
             Recorded::Value(v) => Value::clone(v),
+            Recorded::Mock(m) => m.returned().cloned().unwrap_or(Value::Null),
         }
     }
 }
@@ -175,7 +216,7 @@ impl Event {
                 Details::Payload { extra, .. } => {
                     extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
                 }
-                Details::Fields(_) | Details::Iteration { .. } => None,
+                Details::Fields(_) | Details::Iteration { .. } | Details::Task { .. } => None,
             },
             _ => None,
         }

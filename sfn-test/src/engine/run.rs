@@ -64,6 +64,46 @@ pub(crate) struct RunConfig<'a> {
     pub children: &'a [ChildMachine<'a>],
     /// How many parent executions this one runs inside.
     pub depth: usize,
+    /// The definition's Task states parsed once for every execution (`None`: each execution
+    /// parses them on first entry).
+    pub tasks: Option<&'a ParsedTasks>,
+}
+
+/// A Task state's parsed `Resource` and event family.
+pub(crate) type ParsedTask = Arc<(Resource, Family)>;
+
+/// Every Task state of a definition, parsed, by state address.
+pub(crate) type ParsedTasks = ByAddress<ParsedTask>;
+
+/// A state machine's [`ParsedTasks`], built on its first execution. The addresses stay valid:
+/// the definition is never changed once compiled and lives as long as this cache.
+#[derive(Default)]
+pub(crate) struct TaskCache(std::sync::OnceLock<ParsedTasks>);
+
+impl TaskCache {
+    pub(crate) fn get(&self, definition: &Definition) -> &ParsedTasks {
+        self.0.get_or_init(|| {
+            let mut tasks = ParsedTasks::default();
+            definition.walk(&mut |state| {
+                if let StateKind::Task(task) = &state.kind {
+                    tasks.insert(std::ptr::from_ref(state) as usize, parse_task(task));
+                }
+            });
+            tasks
+        })
+    }
+}
+
+impl std::fmt::Debug for TaskCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TaskCache")
+    }
+}
+
+fn parse_task(task: &Task) -> ParsedTask {
+    let resource = Resource::parse(&task.resource);
+    let family = Family::of(&resource, &task.resource);
+    Arc::new((resource, family))
 }
 
 /// How an execution ended.
@@ -132,7 +172,7 @@ pub(crate) struct Outcome {
     pub path: Vec<String>,
     pub top_path: Vec<String>,
     pub history: Vec<Event>,
-    pub calls: Vec<CallRecord>,
+    pub calls: Vec<PendingCall>,
     pub end: Millis,
     pub visits: Visits,
     pub variables: BTreeMap<String, Map<String, Value>>,
@@ -143,7 +183,7 @@ pub(crate) struct Outcome {
 /// Hashes the address pairs of `Run::seen`: they are unique, so a multiply mixes enough, at a
 /// fraction of SipHash's cost per transition.
 #[derive(Default)]
-struct AddressHasher(u64);
+pub(crate) struct AddressHasher(u64);
 
 impl Hasher for AddressHasher {
     fn finish(&self) -> u64 {
@@ -166,7 +206,7 @@ impl Hasher for AddressHasher {
 }
 
 /// A map keyed by a state's address.
-type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+pub(crate) type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
 
 /// Why a state did not produce output.
 enum Fault {
@@ -232,7 +272,7 @@ pub(crate) struct Run<'a> {
     log: RefCell<EventLog>,
     path: RefCell<Vec<String>>,
     top_path: RefCell<Vec<String>>,
-    calls: RefCell<Vec<CallRecord>>,
+    calls: RefCell<Vec<PendingCall>>,
     visits: RefCell<Visits>,
     variables_at: RefCell<BTreeMap<String, Map<String, Value>>>,
     rng: Cell<u64>,
@@ -247,7 +287,7 @@ pub(crate) struct Run<'a> {
     /// not two per visit.
     names: RefCell<ByAddress<Arc<str>>>,
     /// Each Task state's parsed `Resource` and event family, by state address.
-    task_resources: RefCell<ByAddress<Rc<(Resource, Family)>>>,
+    task_resources: RefCell<ByAddress<ParsedTask>>,
     /// States and transitions entered for the first time, added to `visits` at the end.
     new_states: RefCell<Vec<String>>,
     new_transitions: RefCell<Vec<(String, String)>>,
@@ -256,6 +296,8 @@ pub(crate) struct Run<'a> {
     execution_arn: String,
     state_machine_arn: String,
     role_arn: String,
+    /// `cfg.region`, shared by the events that show it.
+    region: Arc<str>,
     /// Distributed Map Runs and the objects their ResultWriters wrote.
     dmap: distributed::DistributedState,
 }
@@ -311,6 +353,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         execution_arn,
         state_machine_arn,
         role_arn,
+        region: Arc::from(cfg.region),
         dmap: distributed::DistributedState::default(),
         cfg,
     };
@@ -990,14 +1033,23 @@ impl<'a> Run<'a> {
         let mut counts = vec![0u64; task.retry.len()];
         let mut retry_count = 0u64;
         let mut attempt_no = 0u32;
+        // Without retriers and catchers nothing reads the input after the attempt: it gets the
+        // input itself, not a copy.
+        let keep_input = !task.retry.is_empty() || !task.catch.is_empty();
+        let mut input = Some(input);
         loop {
             attempt_no += 1;
+            let attempt_input = if keep_input {
+                input.clone().unwrap_or_default()
+            } else {
+                input.take().unwrap_or_default()
+            };
             let result = self
                 .task_attempt(
                     state,
                     task,
                     resource,
-                    &input,
+                    attempt_input,
                     frame,
                     entered_time,
                     retry_count,
@@ -1035,6 +1087,7 @@ impl<'a> Run<'a> {
             {
                 self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
                 let error_output = error_object(&error);
+                let input = input.unwrap_or_default();
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
                 let scope = Scope::new(&input, &ctx_fn, &vars);
@@ -1056,12 +1109,14 @@ impl<'a> Run<'a> {
         state: &'a State,
         task: &'a Task,
         resource: &Resource,
-        input: &Value,
+        input: Value,
         frame: &Frame<'_>,
         entered_time: Millis,
         retry_count: u64,
         attempt_no: u32,
     ) -> Result<Value, Fault> {
+        let raw_input = input;
+        let input = &raw_input;
         let vars = frame.scopes();
         // Every Task attempt has a token in `$$.Task.Token`, not only `.waitForTaskToken` ones
         // (conformance `callback.test_callback.TestCallback.test_sync_with_task_token`).
@@ -1091,7 +1146,14 @@ impl<'a> Run<'a> {
         let parsed = self.task_resource(state, task);
         let family = &parsed.1;
         self.task_scheduled(frame, family, &parameters, timeout, heartbeat);
-        let keys = self.mock_keys(state, resource, &task.resource, &parameters, frame);
+        // Keys are listed only to look up keyed mocks; else the record keeps what writing them
+        // out later needs.
+        let keyed = !self.cfg.mocks.is_empty() || !self.cfg.fallback_mocks.is_empty();
+        let keys = if keyed {
+            self.mock_keys(state, resource, &task.resource, &parameters, frame)
+        } else {
+            Vec::new()
+        };
         let call = TaskCall {
             state: state.name.clone(),
             resource: task.resource.clone(),
@@ -1126,18 +1188,6 @@ impl<'a> Run<'a> {
                 state.name
             ))));
         }
-        let answer = match (child, &mock) {
-            (Some(child), _) => self.run_child(child, resource, &call),
-            (None, Some((key, mock))) => self.answer(mock, key, &call),
-            (None, None) => {
-                return Err(self.fail_harness(Error::UnmockedTask {
-                    state: state.name.clone(),
-                    resource: task.resource.clone(),
-                    keys,
-                }));
-            }
-        };
-
         // Mocks never send heartbeats, so a heartbeat acts as a deadline; AWS reports an
         // expired heartbeat as States.Timeout too (conformance `timeouts.test_heartbeats.*`).
         let deadline = match (timeout, heartbeat) {
@@ -1145,69 +1195,69 @@ impl<'a> Run<'a> {
             (Some(t), None) | (None, Some(t)) => Some((t, "States.Timeout")),
             (None, None) => None,
         };
-        let outcome = match deadline {
-            Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
-                Either::Left(r) => r,
-                Either::Right(()) => Ok((
-                    // A timed-out Task has an empty cause, not none (conformance
-                    // `error_handling.test_task_service_lambda.TestTaskServiceLambda.test_invoke_timeout`).
-                    Err(TaskError {
-                        error: error.into(),
-                        cause: Some(String::new()),
-                    }),
-                    false,
-                )),
-            },
-            None => answer.await,
+        // A `Mock::ret` without a deadline answers at once: no future, and its value is read
+        // where it is (the call record copies it only when a test reads it).
+        let immediate = match (&child, &mock) {
+            (None, Some((_, m))) if deadline.is_none() => m.immediate(),
+            _ => None,
         };
-        let (result, raw) = match outcome {
-            Ok(x) => x,
-            Err(e) => return Err(self.fail_harness(e)),
+        let (result, raw) = if let Some((m, raw)) = immediate {
+            (Ok(Answered::Shared(m.clone())), raw)
+        } else {
+            let answer = match (child, &mock) {
+                (Some(child), _) => self.run_child(child, resource, &call),
+                (None, Some((key, mock))) => self.answer(mock, key, &call),
+                (None, None) => {
+                    let keys = if keyed {
+                        keys
+                    } else {
+                        self.mock_keys(state, resource, &task.resource, &call.input, frame)
+                    };
+                    return Err(self.fail_harness(Error::UnmockedTask {
+                        state: state.name.clone(),
+                        resource: task.resource.clone(),
+                        keys,
+                    }));
+                }
+            };
+            let outcome = match deadline {
+                Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
+                    Either::Left(r) => r,
+                    Either::Right(()) => Ok((
+                        // A timed-out Task has an empty cause, not none (conformance
+                        // `error_handling.test_task_service_lambda.TestTaskServiceLambda.test_invoke_timeout`).
+                        Err(TaskError {
+                            error: error.into(),
+                            cause: Some(String::new()),
+                        }),
+                        false,
+                    )),
+                },
+                None => answer.await,
+            };
+            match outcome {
+                Ok((result, raw)) => (result.map(Answered::Owned), raw),
+                Err(e) => return Err(self.fail_harness(e)),
+            }
         };
         let result = match result {
-            Ok(v) if !raw && resource.wraps_lambda_payload() => Ok(lambda_envelope(v)),
+            Ok(a) if !raw && resource.wraps_lambda_payload() => Ok(Answered::Owned(lambda_envelope(a.into_value()))),
             other => other,
         };
-        self.calls.borrow_mut().push(CallRecord {
-            call,
-            keys,
-            result: result.clone(),
-        });
-        match result {
-            Ok(value) => {
-                let (kind, key) = event_names(family, "Succeeded");
-                self.event_details(frame, kind, || {
-                    Some((
-                        key,
-                        Details::Payload {
-                            field: "output",
-                            value: Recorded::of(&value),
-                            extra: family.service_fields(),
-                        },
-                    ))
-                });
-                if over_payload_limit(&value) {
-                    return Err(StateError::new(
-                        "States.DataLimitExceeded",
-                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
-                    )
-                    .into());
-                }
-                if let Some(j) = state.jsonata.as_deref() {
-                    return self.jsonata_finish(state, j, &scope, Some(value), None, frame);
-                }
-                let selected = match &state.io.result_selector {
-                    Some(p) => {
-                        let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
-                        let scope = Scope::new(&value, &ctx_fn, &vars);
-                        eval_payload(p, &scope, &mut rng)?
-                    }
-                    None => value,
-                };
-                self.assign(state, state.io.assign.as_ref(), &selected, &scope, frame)?;
-                self.finish(state, input.clone(), selected, &scope)
-            }
+        let keys = if keyed {
+            CallKeys::Listed(keys)
+        } else {
+            let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, &call.input, frame);
+            CallKeys::Deferred { qualified, logicals }
+        };
+        let value = match result {
+            Ok(value) => value,
             Err(e) => {
+                self.calls.borrow_mut().push(PendingCall {
+                    call,
+                    keys,
+                    result: Err(e.clone()),
+                });
                 let suffix = if e.error == "States.Timeout" {
                     "TimedOut"
                 } else {
@@ -1224,13 +1274,73 @@ impl<'a> Run<'a> {
                     }
                     Value::Object(details)
                 });
-                Err(StateError {
+                return Err(StateError {
                     error: e.error,
                     cause: e.cause,
                 }
-                .into())
+                .into());
             }
-        }
+        };
+        let (kind, key) = event_names(family, "Succeeded");
+        self.event_details(frame, kind, || {
+            let value = value.recorded();
+            let details = match family {
+                Family::Service {
+                    resource_type,
+                    resource,
+                    ..
+                } => Details::Task {
+                    value,
+                    resource_type: Arc::clone(resource_type),
+                    resource: Arc::clone(resource),
+                },
+                _ => Details::Payload {
+                    field: "output",
+                    value,
+                    extra: family.service_fields(),
+                },
+            };
+            Some((key, details))
+        });
+        // The result is read where it is, and moved into the call record afterwards (no await
+        // comes between: the record keeps its place in call order).
+        let answered = value;
+        let value = answered.value();
+        let output = 'done: {
+            if over_payload_limit(value) {
+                break 'done Err(StateError::new(
+                    "States.DataLimitExceeded",
+                    format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                )
+                .into());
+            }
+            if let Some(j) = state.jsonata.as_deref() {
+                break 'done self.jsonata_finish(state, j, &scope, Some(value.clone()), None, frame);
+            }
+            let selected = match &state.io.result_selector {
+                Some(p) => {
+                    let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+                    let scope = Scope::new(value, &ctx_fn, &vars);
+                    match eval_payload(p, &scope, &mut rng) {
+                        Ok(v) => v,
+                        Err(e) => break 'done Err(e.into()),
+                    }
+                }
+                None => value.clone(),
+            };
+            if let Err(f) = self.assign(state, state.io.assign.as_ref(), &selected, &scope, frame) {
+                break 'done Err(f);
+            }
+            // `OutputPath` reads `$$` at most, never the input `scope` stands on.
+            let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+            self.finish(state, raw_input, selected, &tail)
+        };
+        self.calls.borrow_mut().push(PendingCall {
+            call,
+            keys,
+            result: Ok(answered),
+        });
+        output
     }
 
     /// The `*Scheduled`, `*Started` and, for callback and `.sync` patterns, `TaskSubmitted`
@@ -1271,9 +1381,9 @@ impl<'a> Run<'a> {
                 let (kind, key) = event_names(family, "Scheduled");
                 self.event_details(frame, kind, || {
                     let mut fields = vec![
-                        ("resourceType", Field::Json(json!(resource_type))),
-                        ("resource", Field::Json(json!(resource))),
-                        ("region", Field::Json(json!(self.cfg.region))),
+                        ("resourceType", Field::Str(Arc::clone(resource_type))),
+                        ("resource", Field::Str(Arc::clone(resource))),
+                        ("region", Field::Str(Arc::clone(&self.region))),
                         ("parameters", Field::Recorded(Recorded::of(parameters))),
                     ];
                     fields.extend(timing.into_iter().map(|(k, v)| (k, Field::Json(v))));
@@ -1282,12 +1392,16 @@ impl<'a> Run<'a> {
                     }
                     Some((key, Details::Fields(fields)))
                 });
-                family.emit(
-                    self,
-                    frame,
-                    "Started",
-                    || json!({ "resourceType": resource_type, "resource": resource }),
-                );
+                let (kind, key) = event_names(family, "Started");
+                self.event_details(frame, kind, || {
+                    Some((
+                        key,
+                        Details::Fields(vec![
+                            ("resourceType", Field::Str(Arc::clone(resource_type))),
+                            ("resource", Field::Str(Arc::clone(resource))),
+                        ]),
+                    ))
+                });
                 if *pattern != Pattern::RequestResponse {
                     // The service's immediate response (e.g. SendMessage's) is not mocked.
                     family.emit(self, frame, "Submitted", || {
@@ -1311,14 +1425,14 @@ impl<'a> Run<'a> {
     }
 
     /// A Task state's parsed `Resource` and event family, parsed on its first entry.
-    fn task_resource(&self, state: &State, task: &Task) -> Rc<(Resource, Family)> {
+    fn task_resource(&self, state: &State, task: &Task) -> ParsedTask {
+        let address = std::ptr::from_ref(state) as usize;
+        if let Some(parsed) = self.cfg.tasks.and_then(|tasks| tasks.get(&address)) {
+            return Arc::clone(parsed);
+        }
         let mut parsed = self.task_resources.borrow_mut();
-        let entry = parsed.entry(std::ptr::from_ref(state) as usize).or_insert_with(|| {
-            let resource = Resource::parse(&task.resource);
-            let family = Family::of(&resource, &task.resource);
-            Rc::new((resource, family))
-        });
-        Rc::clone(entry)
+        let entry = parsed.entry(address).or_insert_with(|| parse_task(task));
+        Arc::clone(entry)
     }
 
     fn seconds(&self, field: Option<&Seconds>, scope: &Scope<'_>, name: &str) -> Result<Option<u64>, Fault> {
@@ -1352,51 +1466,31 @@ impl<'a> Run<'a> {
         parameters: &Value,
         frame: &Frame<'_>,
     ) -> Vec<String> {
-        let mut keys = Vec::new();
-        let mut push = |k: String| {
-            if !k.is_empty() && !keys.contains(&k) {
-                keys.push(k);
-            }
-        };
-        if !frame.prefix.is_empty() {
-            push(format!("{}/{}", frame.prefix, state.name));
-        }
-        push(state.name.clone());
-        let mut identifiers = vec![arn.to_string()];
-        if let Resource::LambdaFunction { function } = resource {
-            identifiers.push(function.clone());
-        }
-        for field in [
-            "FunctionName",
-            "StateMachineArn",
-            "QueueUrl",
-            "TopicArn",
-            "TableName",
-            "EventBusName",
-        ] {
-            if let Some(Value::String(s)) = parameters.get(field) {
-                identifiers.push(s.clone());
-                if let Some(name) = s.rsplit(':').next() {
-                    identifiers.push(name.to_string());
+        let (qualified, logicals) = self.deferred_keys(state, resource, arn, parameters, frame);
+        CallKeys::Deferred { qualified, logicals }.keys(&state.name, resource, arn, parameters)
+    }
+
+    /// What [`mock_keys`](Run::mock_keys) needs from the run and the frame: the qualified name
+    /// (in a Parallel branch or Map iteration) and the template's logical ids of the call's
+    /// identifiers. The rest follows from the call itself.
+    fn deferred_keys(
+        &self,
+        state: &State,
+        resource: &Resource,
+        arn: &str,
+        parameters: &Value,
+        frame: &Frame<'_>,
+    ) -> (Option<String>, Vec<String>) {
+        let qualified = (!frame.prefix.is_empty()).then(|| format!("{}/{}", frame.prefix, state.name));
+        let mut logicals = Vec::new();
+        if !self.cfg.resources.is_empty() {
+            call_identifiers(resource, arn, parameters, |id| {
+                if let Some(logical) = self.cfg.resources.get(id) {
+                    logicals.push(logical.clone());
                 }
-            }
+            });
         }
-        if let Some(Value::Array(entries)) = parameters.get("Entries") {
-            for e in entries {
-                if let Some(Value::String(s)) = e.get("EventBusName") {
-                    identifiers.push(s.clone());
-                }
-            }
-        }
-        for id in &identifiers {
-            if let Some(logical) = self.cfg.resources.get(id) {
-                push(logical.clone());
-            }
-        }
-        for id in identifiers {
-            push(id);
-        }
-        keys
+        (qualified, logicals)
     }
 
     /// Resolves a mock to an answer; `true` when the answer is the raw integration response.
@@ -1880,15 +1974,15 @@ impl TaskToken {
 }
 
 /// Which family of history events a Task's integration writes.
-enum Family {
+pub(crate) enum Family {
     /// A Lambda function ARN used directly: `LambdaFunction*` events.
     Lambda { arn: String },
     /// An activity: `Activity*` events.
     Activity { arn: String },
     /// A service integration: `Task*` events.
     Service {
-        resource_type: String,
-        resource: String,
+        resource_type: Arc<str>,
+        resource: Arc<str>,
         pattern: Pattern,
     },
 }
@@ -1901,8 +1995,8 @@ impl Family {
             _ => {
                 let (resource_type, name) = resource.history_names(arn);
                 Family::Service {
-                    resource_type,
-                    resource: name,
+                    resource_type: Arc::from(resource_type),
+                    resource: Arc::from(name),
                     pattern: resource.pattern(),
                 }
             }
@@ -1917,7 +2011,10 @@ impl Family {
                 resource,
                 ..
             } => {
-                vec![("resourceType", json!(resource_type)), ("resource", json!(resource))]
+                vec![
+                    ("resourceType", Value::String(resource_type.to_string())),
+                    ("resource", Value::String(resource.to_string())),
+                ]
             }
             _ => Vec::new(),
         }
@@ -2107,3 +2204,128 @@ fn exited_kind(kind: &StateKind) -> &'static str {
 
 /// A mock's answer, resolved asynchronously; `true` when it is the raw integration response.
 type Answer<'m> = Pin<Box<dyn Future<Output = Result<(TaskResult, bool), Error>> + 'm>>;
+
+/// A call's identifiers, in the order its mock keys list them: the ARN, a Lambda function
+/// resource's function, the usual name fields of the parameters (and each ARN's last
+/// `:`-separated part), EventBridge entries' bus names.
+fn call_identifiers<'v>(resource: &'v Resource, arn: &'v str, parameters: &'v Value, mut f: impl FnMut(&'v str)) {
+    f(arn);
+    if let Resource::LambdaFunction { function } = resource {
+        f(function);
+    }
+    for field in [
+        "FunctionName",
+        "StateMachineArn",
+        "QueueUrl",
+        "TopicArn",
+        "TableName",
+        "EventBusName",
+    ] {
+        if let Some(Value::String(s)) = parameters.get(field) {
+            f(s);
+            if let Some(name) = s.rsplit(':').next() {
+                f(name);
+            }
+        }
+    }
+    if let Some(Value::Array(entries)) = parameters.get("Entries") {
+        for e in entries {
+            if let Some(Value::String(s)) = e.get("EventBusName") {
+                f(s);
+            }
+        }
+    }
+}
+
+/// A Task call's mock keys as the engine keeps them: listed when a keyed mock was looked up,
+/// else written out only when a test reads the calls.
+#[derive(Debug)]
+pub(crate) enum CallKeys {
+    Listed(Vec<String>),
+    Deferred {
+        /// `Outer/Inner`, in a Parallel branch or Map iteration.
+        qualified: Option<String>,
+        /// The template's logical ids of the call's identifiers.
+        logicals: Vec<String>,
+    },
+}
+
+impl CallKeys {
+    fn keys(self, name: &str, resource: &Resource, arn: &str, parameters: &Value) -> Vec<String> {
+        let (qualified, logicals) = match self {
+            CallKeys::Listed(keys) => return keys,
+            CallKeys::Deferred { qualified, logicals } => (qualified, logicals),
+        };
+        let mut keys: Vec<String> = Vec::new();
+        let mut push = |k: &str| {
+            if !k.is_empty() && !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        };
+        if let Some(q) = &qualified {
+            push(q);
+        }
+        push(name);
+        for l in &logicals {
+            push(l);
+        }
+        call_identifiers(resource, arn, parameters, push);
+        keys
+    }
+}
+
+/// A Task call as the engine records it; [`CallRecord`] once its keys are written out.
+#[derive(Debug)]
+pub(crate) struct PendingCall {
+    call: TaskCall,
+    keys: CallKeys,
+    result: Result<Answered, TaskError>,
+}
+
+/// A Task call's successful result: its own value, or a `Mock::ret`'s, shared.
+#[derive(Debug)]
+pub(crate) enum Answered {
+    Owned(Value),
+    Shared(Mock),
+}
+
+impl Answered {
+    fn value(&self) -> &Value {
+        match self {
+            Answered::Owned(v) => v,
+            Answered::Shared(m) => m.returned().unwrap_or(&Value::Null),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Answered::Owned(v) => v,
+            Answered::Shared(m) => m.returned().cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// The history's copy.
+    fn recorded(&self) -> Recorded {
+        match self {
+            Answered::Owned(v) => Recorded::of(v),
+            Answered::Shared(m) => Recorded::Mock(m.clone()),
+        }
+    }
+}
+
+impl PendingCall {
+    pub(crate) fn into_record(self) -> CallRecord {
+        let keys = match self.keys {
+            CallKeys::Listed(keys) => keys,
+            deferred => {
+                let resource = Resource::parse(&self.call.resource);
+                deferred.keys(&self.call.state, &resource, &self.call.resource, &self.call.input)
+            }
+        };
+        CallRecord {
+            call: self.call,
+            keys,
+            result: self.result.map(Answered::into_value),
+        }
+    }
+}

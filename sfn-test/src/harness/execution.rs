@@ -1,11 +1,12 @@
 //! A finished execution and the assertions tests make on it.
 
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::clock::Millis;
-use crate::engine::{CallRecord, Event, Outcome, S3Object, Status, Visits};
+use crate::engine::{CallRecord, Event, Outcome, PendingCall, S3Object, Status, Visits};
 use crate::json::json_equal;
 
 /// A finished execution: status, output, the states entered, the history, the Task calls and
@@ -13,15 +14,21 @@ use crate::json::json_equal;
 #[derive(Debug)]
 pub struct Execution {
     outcome: Outcome,
+    /// The Task calls, written out on first read (`outcome.calls` is then empty).
+    calls: OnceLock<Vec<CallRecord>>,
+    pending_calls: Mutex<Vec<PendingCall>>,
     start: Millis,
     state_machine: String,
     pub(crate) trigger: Option<String>,
 }
 
 impl Execution {
-    pub(crate) fn new(outcome: Outcome, start: Millis, state_machine: String) -> Self {
+    pub(crate) fn new(mut outcome: Outcome, start: Millis, state_machine: String) -> Self {
+        let pending_calls = Mutex::new(std::mem::take(&mut outcome.calls));
         Execution {
             outcome,
+            calls: OnceLock::new(),
+            pending_calls,
             start,
             state_machine,
             trigger: None,
@@ -78,8 +85,7 @@ impl Execution {
     /// The input of every Task call a mock under `key` could answer (a state name, logical
     /// id, function name or ARN), in call order, retries included.
     pub fn calls(&self, key: &str) -> Vec<&Value> {
-        self.outcome
-            .calls
+        self.records()
             .iter()
             .filter(|c| c.keys.iter().any(|k| k == key))
             .map(|c| &c.call.input)
@@ -88,7 +94,17 @@ impl Execution {
 
     /// Every Task call with its keys and result.
     pub fn all_calls(&self) -> &[CallRecord] {
-        &self.outcome.calls
+        self.records()
+    }
+
+    fn records(&self) -> &[CallRecord] {
+        self.calls.get_or_init(|| {
+            let pending = match self.pending_calls.lock() {
+                Ok(mut p) => std::mem::take(&mut *p),
+                Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+            };
+            pending.into_iter().map(PendingCall::into_record).collect()
+        })
     }
 
     /// The workflow variables as they were after `state` assigned them.

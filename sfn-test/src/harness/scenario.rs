@@ -273,6 +273,7 @@ impl<'m> Scenario<'m> {
             express: self.machine.express,
             children: &children,
             depth: 0,
+            tasks: Some(self.machine.tasks.get(&self.machine.definition)),
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());

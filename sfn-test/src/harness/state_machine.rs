@@ -21,6 +21,8 @@ pub struct StateMachine {
     pub(crate) spec: Option<StateMachineSpec>,
     /// Runs as an Express workflow (`Type: EXPRESS`, or [`StateMachine::express`]).
     pub(crate) express: bool,
+    /// The definition's Task states, parsed on the first execution.
+    pub(crate) tasks: crate::engine::TaskCache,
 }
 
 /// Resolves a path the way tests expect: relative paths are relative to the package being
@@ -61,6 +63,7 @@ impl StateMachine {
             resources: spec.resources.clone(),
             express: spec.workflow_type == WorkflowType::Express,
             spec: Some(spec),
+            tasks: crate::engine::TaskCache::default(),
         })
     }
 
@@ -76,6 +79,7 @@ impl StateMachine {
             resources: BTreeMap::new(),
             spec: None,
             express: false,
+            tasks: crate::engine::TaskCache::default(),
         })
     }
 
@@ -113,6 +117,7 @@ impl StateMachine {
             resources: BTreeMap::new(),
             spec: None,
             express: false,
+            tasks: crate::engine::TaskCache::default(),
         })
     }
 

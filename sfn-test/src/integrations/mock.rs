@@ -248,6 +248,27 @@ impl Mock {
     pub fn raw(mock: Mock) -> Self {
         Mock::new(MockKind::Raw(mock))
     }
+
+    /// For a mock that answers at once with a value ([`Mock::ret`], or [`Mock::raw`] of it):
+    /// the [`Mock::ret`] and whether the value is the raw response.
+    pub(crate) fn immediate(&self) -> Option<(&Mock, bool)> {
+        match &*self.0 {
+            MockKind::Return(_) => Some((self, false)),
+            MockKind::Raw(inner) => match &*inner.0 {
+                MockKind::Return(_) => Some((inner, true)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The value of a [`Mock::ret`].
+    pub(crate) fn returned(&self) -> Option<&Value> {
+        match &*self.0 {
+            MockKind::Return(v) => Some(v),
+            _ => None,
+        }
+    }
 }
 
 /// True when `subset` is contained in `value`: objects recursively by key, everything else by

@@ -73,6 +73,7 @@ impl<'a> Run<'a> {
                 resources: child.resources,
                 express: false,
                 depth: self.cfg.depth + 1,
+                tasks: None,
                 ..self.cfg.clone()
             };
             let execution_arn = format!(
