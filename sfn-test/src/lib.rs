@@ -80,6 +80,7 @@ mod error;
 mod harness;
 pub mod integrations;
 mod json;
+mod random;
 mod runtime;
 pub mod sam;
 pub mod table;

@@ -616,19 +616,12 @@ fn math_random(name: &str, args: &[Value], rng: &mut dyn FnMut() -> u64) -> Resu
     let draw = match args.get(2) {
         Some(seed) => {
             let seed = want_int(name, seed, "seed")?;
-            splitmix(seed as u64)
+            crate::random::first(seed as u64)
         }
         None => rng(),
     };
     let span = (end - start) as u64;
     Ok(Value::from(start + (draw % span) as i64))
-}
-
-fn splitmix(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Java's `Math.round`: halves go up (conformance `...test_math_add@exec_hist_resp_10`: -1.5 → -1).
@@ -674,20 +667,7 @@ fn string_split(name: &str, args: &[Value], _: &mut dyn FnMut() -> u64) -> Resul
 
 fn uuid(_: &str, _: &[Value], rng: &mut dyn FnMut() -> u64) -> Result<Value, String> {
     let (a, b) = (rng(), rng());
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_be_bytes());
-    bytes[8..].copy_from_slice(&b.to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h = hex(&bytes);
-    Ok(Value::String(format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )))
+    Ok(Value::String(crate::random::uuid(a, b)))
 }
 
 #[cfg(test)]

@@ -367,16 +367,8 @@ struct Host {
 
 impl Host {
     fn next(&self) -> u64 {
-        splitmix(&self.rng)
+        crate::random::next(&self.rng)
     }
-}
-
-fn splitmix(state: &Cell<u64>) -> u64 {
-    let mut z = state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-    state.set(z);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// The functions Step Functions adds or replaces, one row each: (name, overrides a JSONata
@@ -510,7 +502,7 @@ fn random(args: &[JValue], host: &Host) -> Result<JValue, EvaluatorError> {
         seed => {
             let seed = integer(seed, "seed", "random")?;
             #[allow(clippy::cast_sign_loss)]
-            splitmix(&Cell::new(seed as u64))
+            crate::random::first(seed as u64)
         }
     };
     #[allow(clippy::cast_precision_loss)]
@@ -520,16 +512,7 @@ fn random(args: &[JValue], host: &Host) -> Result<JValue, EvaluatorError> {
 /// `$uuid()`: a version 4 UUID from the seeded generator.
 fn uuid(_: &[JValue], host: &Host) -> Result<JValue, EvaluatorError> {
     let (a, b) = (host.next(), host.next());
-    let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
-    let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-    Ok(JValue::from(format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xFFFF,
-        a & 0xFFFF,
-        b >> 48,
-        b & 0xFFFF_FFFF_FFFF
-    )))
+    Ok(JValue::from(crate::random::uuid(a, b)))
 }
 
 /// `$parse(text)`: JSON text to a value (Step Functions' replacement for `$eval`).

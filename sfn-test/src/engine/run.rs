@@ -428,12 +428,7 @@ type StateFuture<'f> = Pin<Box<dyn Future<Output = Result<Value, Fault>> + 'f>>;
 
 impl<'a> Run<'a> {
     fn next_random(&self) -> u64 {
-        // splitmix64: seeded, so every run of a scenario draws the same numbers.
-        let mut z = self.rng.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
-        self.rng.set(z);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        crate::random::next(&self.rng)
     }
 
     fn event(

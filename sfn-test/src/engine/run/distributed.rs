@@ -70,21 +70,9 @@ pub(super) struct Location {
 /// A version 4 UUID drawn from `seed` without touching the execution's random sequence, so a
 /// Distributed Map does not change what `States.UUID` gives later in the run.
 fn derived_uuid(seed: u64) -> String {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&next().to_be_bytes());
-    bytes[8..].copy_from_slice(&next().to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    let state = std::cell::Cell::new(seed);
+    let (a, b) = (crate::random::next(&state), crate::random::next(&state));
+    crate::random::uuid(a, b)
 }
 
 fn reader_error(cause: impl Into<String>) -> Fault {
