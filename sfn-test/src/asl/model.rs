@@ -1,6 +1,8 @@
 //! The typed model of a state machine definition, as the parser builds it: every path,
 //! intrinsic and payload template is compiled once, every `Next` is resolved to an index.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::intrinsics::Intrinsic;
@@ -24,7 +26,7 @@ pub struct Definition {
 impl Definition {
     /// The index of the state with this name.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.states.iter().position(|s| s.name == name)
+        self.states.iter().position(|s| *s.name == *name)
     }
 
     /// Visits this definition's states and those of every nested branch and iterator.
@@ -43,10 +45,10 @@ impl Definition {
 /// One state.
 #[derive(Debug)]
 pub struct State {
-    /// Its name.
-    pub name: String,
+    /// Its name (shared: the path, history and coverage keep it without a copy).
+    pub name: Arc<str>,
     /// JSON pointer to it in the definition (`/States/Charge`).
-    pub pointer: String,
+    pub pointer: Arc<str>,
     /// Input and output processing common to most types.
     pub io: Io,
     /// The JSONata fields, when the state's query language is JSONata (`io` then holds

@@ -600,8 +600,8 @@ impl Parser {
             return None;
         }
         Some(State {
-            name: input.name.to_string(),
-            pointer: input.ptr.to_string(),
+            name: input.name.into(),
+            pointer: input.ptr.into(),
             io,
             jsonata,
             next,

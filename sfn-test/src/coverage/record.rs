@@ -117,11 +117,11 @@ fn plan_of(sm: &StateMachine) -> Coverage {
 }
 
 fn add_definition(definition: &Definition, plan: &mut Coverage) {
-    let ptr = |i: usize| definition.states[i].pointer.clone();
+    let ptr = |i: usize| definition.states[i].pointer.to_string();
     for state in &definition.states {
-        plan.states.insert(state.pointer.clone(), state.name.clone());
+        plan.states.insert(state.pointer.to_string(), state.name.to_string());
         if let Some(next) = state.next {
-            plan.transitions.insert((state.pointer.clone(), ptr(next)));
+            plan.transitions.insert((state.pointer.to_string(), ptr(next)));
         }
         let (retry, catch) = match &state.kind {
             StateKind::Task(t) => (t.retry.len(), &t.catch[..]),
@@ -135,28 +135,28 @@ fn add_definition(definition: &Definition, plan: &mut Coverage) {
             }
             StateKind::Choice(c) => {
                 for (i, (_, next, _)) in c.choices.iter().enumerate() {
-                    plan.choice_rules.insert((state.pointer.clone(), i));
-                    plan.transitions.insert((state.pointer.clone(), ptr(*next)));
+                    plan.choice_rules.insert((state.pointer.to_string(), i));
+                    plan.transitions.insert((state.pointer.to_string(), ptr(*next)));
                 }
                 // A JSONata Choice state keeps its rules in `rules` (`choices` is empty).
                 for (i, rule) in c.rules.iter().enumerate() {
-                    plan.choice_rules.insert((state.pointer.clone(), i));
-                    plan.transitions.insert((state.pointer.clone(), ptr(rule.next)));
+                    plan.choice_rules.insert((state.pointer.to_string(), i));
+                    plan.transitions.insert((state.pointer.to_string(), ptr(rule.next)));
                 }
                 if let Some(default) = c.default {
-                    plan.choice_rules.insert((state.pointer.clone(), DEFAULT_RULE));
-                    plan.transitions.insert((state.pointer.clone(), ptr(default)));
+                    plan.choice_rules.insert((state.pointer.to_string(), DEFAULT_RULE));
+                    plan.transitions.insert((state.pointer.to_string(), ptr(default)));
                 }
                 (0, &[][..])
             }
             _ => (0, &[][..]),
         };
         for i in 0..retry {
-            plan.retriers.insert((state.pointer.clone(), i));
+            plan.retriers.insert((state.pointer.to_string(), i));
         }
         for (i, catcher) in catch.iter().enumerate() {
-            plan.catchers.insert((state.pointer.clone(), i));
-            plan.transitions.insert((state.pointer.clone(), ptr(catcher.next)));
+            plan.catchers.insert((state.pointer.to_string(), i));
+            plan.transitions.insert((state.pointer.to_string(), ptr(catcher.next)));
         }
     }
 }

@@ -1,12 +1,8 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
-use std::cell::{Cell, RefCell};
-use std::io;
+use std::cell::RefCell;
 use std::sync::Arc;
-
-use serde::Serialize;
-use serde_json::ser::{CompactFormatter, Formatter};
 
 use serde_json::{Map, Value, json};
 
@@ -145,20 +141,16 @@ impl Recorded {
             // faults) grow several times over.
             static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
-        let saw_float = Cell::new(false);
         let text = SCRATCH.with_borrow_mut(|buf| {
             buf.clear();
-            let written = value
-                .serialize(&mut serde_json::Serializer::with_formatter(
-                    &mut *buf,
-                    FloatSpy(&saw_float),
-                ))
-                .is_ok();
-            std::str::from_utf8(buf).ok().filter(|_| written).map(Arc::from)
+            if !write_compact(value, buf) {
+                return None;
+            }
+            std::str::from_utf8(buf).ok().map(Arc::from)
         });
         match text {
-            Some(text) if !saw_float.get() => Recorded::Text(text),
-            _ => Recorded::Value(Arc::new(value.clone())),
+            Some(text) => Recorded::Text(text),
+            None => Recorded::Value(Arc::new(value.clone())),
         }
     }
 
@@ -173,19 +165,110 @@ impl Recorded {
     }
 }
 
-/// serde_json's compact output, noting whether a float was written.
-struct FloatSpy<'a>(&'a Cell<bool>);
-
-impl Formatter for FloatSpy<'_> {
-    fn write_f32<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
-        self.0.set(true);
-        CompactFormatter.write_f32(writer, value)
+/// Appends `value` as serde_json's compact text; `false` (and `out` left partly written) at the
+/// first float, whose text might not parse back to the same bits. Written out here because the
+/// history keeps a copy of every state's input and output: serde's generic serializer cost
+/// twice as much per state.
+pub(crate) fn write_compact(value: &Value, out: &mut Vec<u8>) -> bool {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            let mut digits = itoa::Buffer::new();
+            if let Some(u) = n.as_u64() {
+                out.extend_from_slice(digits.format(u).as_bytes());
+            } else if let Some(i) = n.as_i64() {
+                out.extend_from_slice(digits.format(i).as_bytes());
+            } else {
+                return false;
+            }
+        }
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if !write_compact(item, out) {
+                    return false;
+                }
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(k, out);
+                out.push(b':');
+                if !write_compact(v, out) {
+                    return false;
+                }
+            }
+            out.push(b'}');
+        }
     }
+    true
+}
 
-    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
-        self.0.set(true);
-        CompactFormatter.write_f64(writer, value)
+/// A JSON string as serde_json escapes it: `\"`, `\\`, the short escapes for control
+/// characters that have one, `\u00xx` for the others; everything else as it is.
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        // Eight bytes at a time while none of them needs an escape.
+        if let Some(word) = bytes.get(i..i + 8)
+            && !needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default()))
+        {
+            i += 8;
+            continue;
+        }
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            let b = bytes[i];
+            i += 1;
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                continue;
+            }
+            out.extend_from_slice(&bytes[start..i - 1]);
+            start = i;
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+            }
+        }
     }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Whether any of the eight bytes of `word` is a control character, `"` or `\` (the
+/// bit tricks of "Bit Twiddling Hacks": a byte below n, a zero byte).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    control | quote | backslash != 0
 }
 
 impl Event {
@@ -272,4 +355,57 @@ pub(crate) fn with_payload(key: &str, value: &Value, extra: &[(&str, Value)]) ->
     map.insert(key.to_string(), value.clone());
     map.insert(format!("{key}Details"), json!({ "truncated": false }));
     Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_text_is_serde_jsons() {
+        let mut every_byte = String::new();
+        for b in 0u8..0x80 {
+            every_byte.push(char::from(b));
+            every_byte.push_str("abcdefgh");
+        }
+        let values = [
+            json!(null),
+            json!([true, false, 0, -1, u64::MAX, i64::MIN, "", "é ☃ 𝄞"]),
+            json!({ "a": { "b": [[], {}, [1, [2, { "c": null }]]] }, "key \"q\"\n": every_byte }),
+            json!({ "z": 1, "a": 2, "m": { "y": [], "b": "\u{7f}\u{1f}\u{0}" } }),
+            json!([
+                "0123456\"",
+                "01234567\\",
+                "012345678\n",
+                "a long plain string of more than eight bytes",
+                "ééééé\u{1}"
+            ]),
+        ];
+        for v in &values {
+            let mut out = Vec::new();
+            assert!(write_compact(v, &mut out));
+            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(v).unwrap());
+            assert_eq!(Recorded::of(v).value(), *v);
+        }
+    }
+
+    #[test]
+    fn every_ascii_byte_at_every_offset_of_a_word() {
+        for b in 0u8..0x80 {
+            for offset in 0..16 {
+                let text = format!("{}{}{}", "a".repeat(offset), char::from(b), "z".repeat(9));
+                let mut out = Vec::new();
+                write_string(&text, &mut out);
+                assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&text).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn floats_are_kept_as_values() {
+        let v = json!({ "a": [1, 0.1] });
+        assert!(!write_compact(&v, &mut Vec::new()));
+        assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
+        assert_eq!(Recorded::of(&v).value(), v);
+    }
 }

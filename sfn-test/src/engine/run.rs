@@ -164,17 +164,45 @@ pub struct Visits {
     pub catches: BTreeSet<(String, usize)>,
 }
 
+/// What an execution visited as the engine records it: states and transitions as shared
+/// pointers in first-visit order, made into [`Visits`]' sorted sets only when read.
+#[derive(Debug, Default)]
+pub(crate) struct RawVisits {
+    /// Choice rules, retries and catches (rare), already as sets.
+    pub rest: Visits,
+    pub states: Vec<Arc<str>>,
+    pub transitions: Vec<(Arc<str>, Arc<str>)>,
+}
+
+impl RawVisits {
+    pub(crate) fn to_visits(&self) -> Visits {
+        let mut visits = self.rest.clone();
+        visits.states = merged(
+            std::mem::take(&mut visits.states),
+            self.states.iter().map(|s| s.to_string()).collect(),
+        );
+        visits.transitions = merged(
+            std::mem::take(&mut visits.transitions),
+            self.transitions
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        );
+        visits
+    }
+}
+
 /// The result of running an execution.
 #[derive(Debug)]
 pub(crate) struct Outcome {
     pub status: Status,
     pub output: Option<Value>,
-    pub path: Vec<String>,
-    pub top_path: Vec<String>,
+    pub path: Vec<Arc<str>>,
+    pub top_path: Vec<Arc<str>>,
     pub history: Vec<Event>,
     pub calls: Vec<PendingCall>,
     pub end: Millis,
-    pub visits: Visits,
+    pub visits: RawVisits,
     pub variables: BTreeMap<String, Map<String, Value>>,
     /// The objects the execution's ResultWriters wrote to the virtual S3.
     pub s3_objects: Vec<super::s3::S3Object>,
@@ -270,8 +298,8 @@ pub(crate) struct Run<'a> {
     cfg: RunConfig<'a>,
     clock: Clock,
     log: RefCell<EventLog>,
-    path: RefCell<Vec<String>>,
-    top_path: RefCell<Vec<String>>,
+    path: RefCell<Vec<Arc<str>>>,
+    top_path: RefCell<Vec<Arc<str>>>,
     calls: RefCell<Vec<PendingCall>>,
     visits: RefCell<Visits>,
     variables_at: RefCell<BTreeMap<String, Map<String, Value>>>,
@@ -283,14 +311,11 @@ pub(crate) struct Run<'a> {
     /// Transitions and Choice rules already in `visits`, by state address, so taking one
     /// again costs no allocation.
     seen: RefCell<HashSet<(usize, usize), BuildHasherDefault<AddressHasher>>>,
-    /// Each state's name as the history shares it, by state address: one allocation per state,
-    /// not two per visit.
-    names: RefCell<ByAddress<Arc<str>>>,
     /// Each Task state's parsed `Resource` and event family, by state address.
     task_resources: RefCell<ByAddress<ParsedTask>>,
     /// States and transitions entered for the first time, added to `visits` at the end.
-    new_states: RefCell<Vec<String>>,
-    new_transitions: RefCell<Vec<(String, String)>>,
+    new_states: RefCell<Vec<Arc<str>>>,
+    new_transitions: RefCell<Vec<(Arc<str>, Arc<str>)>>,
     /// The execution's input, for `$$.Execution.Input` and the `ExecutionStarted` event.
     input: Recorded,
     execution_arn: String,
@@ -345,7 +370,6 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         harness: RefCell::new(None),
         sequence_positions: RefCell::new(HashMap::new()),
         seen: RefCell::new(HashSet::default()),
-        names: RefCell::new(HashMap::default()),
         task_resources: RefCell::new(HashMap::default()),
         new_states: RefCell::new(Vec::new()),
         new_transitions: RefCell::new(Vec::new()),
@@ -467,19 +491,16 @@ impl<'a> Run<'a> {
     }
 
     /// What the execution visited.
-    fn visits(&self) -> Visits {
-        let mut visits = self.visits.take();
-        visits.states = merged(std::mem::take(&mut visits.states), self.new_states.take());
-        visits.transitions = merged(std::mem::take(&mut visits.transitions), self.new_transitions.take());
-        visits
+    fn visits(&self) -> RawVisits {
+        RawVisits {
+            rest: self.visits.take(),
+            states: self.new_states.take(),
+            transitions: self.new_transitions.take(),
+        }
     }
 
     fn state_name(&self, state: &State) -> Arc<str> {
-        let mut names = self.names.borrow_mut();
-        let name = names
-            .entry(std::ptr::from_ref(state) as usize)
-            .or_insert_with(|| Arc::from(state.name.as_str()));
-        Arc::clone(name)
+        Arc::clone(&state.name)
     }
 
     /// True the first time `(state, to)` is seen in this execution.
@@ -642,10 +663,10 @@ impl<'a> Run<'a> {
         let count = usize::try_from(self.log.borrow().count).unwrap_or(usize::MAX) + self.detached_steps.get();
         if count >= self.cfg.history_limit {
             let path = self.path.borrow();
-            let recent = path.iter().rev().take(10).rev().cloned().collect();
+            let recent = path.iter().rev().take(10).rev().map(|s| s.to_string()).collect();
             return Err(self.fail_harness(Error::HistoryLimit {
                 limit: self.cfg.history_limit,
-                state: state.name.clone(),
+                state: state.name.to_string(),
                 recent,
             }));
         }
@@ -690,7 +711,7 @@ impl<'a> Run<'a> {
                 "RedriveCount": 0,
             },
             "StateMachine": { "Id": self.state_machine_arn, "Name": self.cfg.state_machine_name },
-            "State": { "EnteredTime": format_timestamp(entered_time), "Name": state.name },
+            "State": { "EnteredTime": format_timestamp(entered_time), "Name": &*state.name },
         });
         // Express executions cannot be redriven: their context has no RedriveCount.
         if self.cfg.express
@@ -783,7 +804,7 @@ impl<'a> Run<'a> {
                     self.visits
                         .borrow_mut()
                         .choice_rules
-                        .insert((state.pointer.clone(), rule));
+                        .insert((state.pointer.to_string(), rule));
                 }
                 self.assign(state, assign, effective, &scope, frame)?;
                 self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
@@ -938,7 +959,9 @@ impl<'a> Run<'a> {
             for (k, v) in updates {
                 map.insert(k, v);
             }
-            self.variables_at.borrow_mut().insert(state.name.clone(), map.clone());
+            self.variables_at
+                .borrow_mut()
+                .insert(state.name.to_string(), map.clone());
         }
         Ok(())
     }
@@ -972,7 +995,7 @@ impl<'a> Run<'a> {
                     let delay = self.backoff(r, counts[i]);
                     counts[i] += 1;
                     retry_count += 1;
-                    self.visits.borrow_mut().retries.insert((state.pointer.clone(), i));
+                    self.visits.borrow_mut().retries.insert((state.pointer.to_string(), i));
                     self.clock.sleep(delay).await;
                     continue;
                 }
@@ -982,7 +1005,7 @@ impl<'a> Run<'a> {
                 .enumerate()
                 .find(|(_, c)| matches_error(&c.error_equals, &error.error))
             {
-                self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
+                self.visits.borrow_mut().catches.insert((state.pointer.to_string(), i));
                 let error_output = error_object(&error);
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
@@ -1069,7 +1092,7 @@ impl<'a> Run<'a> {
                     let delay = self.backoff(r, counts[i]);
                     counts[i] += 1;
                     retry_count += 1;
-                    self.visits.borrow_mut().retries.insert((state.pointer.clone(), i));
+                    self.visits.borrow_mut().retries.insert((state.pointer.to_string(), i));
                     self.clock.sleep(delay).await;
                     continue;
                 }
@@ -1080,7 +1103,7 @@ impl<'a> Run<'a> {
                 .enumerate()
                 .find(|(_, c)| matches_error(&c.error_equals, &error.error))
             {
-                self.visits.borrow_mut().catches.insert((state.pointer.clone(), i));
+                self.visits.borrow_mut().catches.insert((state.pointer.to_string(), i));
                 let error_output = error_object(&error);
                 let input = input.unwrap_or_default();
                 let vars = frame.scopes();
@@ -1150,7 +1173,7 @@ impl<'a> Run<'a> {
             Vec::new()
         };
         let call = TaskCall {
-            state: state.name.clone(),
+            state: state.name.to_string(),
             resource: task.resource.clone(),
             input: parameters,
             attempt: attempt_no,
@@ -1209,7 +1232,7 @@ impl<'a> Run<'a> {
                         self.mock_keys(state, resource, &task.resource, &call.input, frame)
                     };
                     return Err(self.fail_harness(Error::UnmockedTask {
-                        state: state.name.clone(),
+                        state: state.name.to_string(),
                         resource: task.resource.clone(),
                         keys,
                     }));

@@ -17,6 +17,11 @@ pub struct Execution {
     /// The Task calls, written out on first read (`outcome.calls` is then empty).
     calls: OnceLock<Vec<CallRecord>>,
     pending_calls: Mutex<Vec<PendingCall>>,
+    /// `outcome.path`, `outcome.top_path` and `outcome.visits` as the API shows them, made on
+    /// first read.
+    path: OnceLock<Vec<String>>,
+    top_path: OnceLock<Vec<String>>,
+    visits: OnceLock<Visits>,
     start: Millis,
     state_machine: String,
     pub(crate) trigger: Option<String>,
@@ -29,6 +34,9 @@ impl Execution {
             outcome,
             calls: OnceLock::new(),
             pending_calls,
+            path: OnceLock::new(),
+            top_path: OnceLock::new(),
+            visits: OnceLock::new(),
             start,
             state_machine,
             trigger: None,
@@ -64,12 +72,12 @@ impl Execution {
     /// The name of every state entered, in order, states inside Parallel branches and Map
     /// iterations included.
     pub fn path(&self) -> &[String] {
-        &self.outcome.path
+        self.path.get_or_init(|| names(&self.outcome.path))
     }
 
     /// The states entered outside any Parallel branch or Map iteration, in order.
     pub fn top_path(&self) -> &[String] {
-        &self.outcome.top_path
+        self.top_path.get_or_init(|| names(&self.outcome.top_path))
     }
 
     /// The history events, shaped like AWS's, with virtual timestamps.
@@ -119,7 +127,7 @@ impl Execution {
 
     /// What the execution visited: states, transitions, Choice rules, retries, catches.
     pub fn visits(&self) -> &Visits {
-        &self.outcome.visits
+        self.visits.get_or_init(|| self.outcome.visits.to_visits())
     }
 
     /// The objects the execution's Distributed Map `ResultWriter`s wrote to the virtual S3
@@ -156,7 +164,7 @@ impl Execution {
         if let Some(c) = self.cause() {
             s.push_str(&format!(", cause {c:?}"));
         }
-        s.push_str(&format!("; path: {}", self.outcome.path.join(" → ")));
+        s.push_str(&format!("; path: {}", self.path().join(" → ")));
         s
     }
 
@@ -213,12 +221,7 @@ impl Execution {
         S: AsRef<str>,
     {
         let expected: Vec<String> = expected.into_iter().map(|s| s.as_ref().to_string()).collect();
-        pretty_assertions::assert_eq!(
-            self.outcome.path,
-            expected,
-            "states entered by '{}'",
-            self.state_machine
-        );
+        pretty_assertions::assert_eq!(self.path(), expected, "states entered by '{}'", self.state_machine);
         self
     }
 
@@ -226,9 +229,9 @@ impl Execution {
     #[track_caller]
     pub fn assert_visited(&self, state: &str) -> &Self {
         assert!(
-            self.outcome.path.iter().any(|s| s == state),
+            self.outcome.path.iter().any(|s| **s == *state),
             "expected state '{state}' to be entered; path: {}",
-            self.outcome.path.join(" → ")
+            self.path().join(" → ")
         );
         self
     }
@@ -237,9 +240,9 @@ impl Execution {
     #[track_caller]
     pub fn assert_not_visited(&self, state: &str) -> &Self {
         assert!(
-            !self.outcome.path.iter().any(|s| s == state),
+            !self.outcome.path.iter().any(|s| **s == *state),
             "expected state '{state}' not to be entered; path: {}",
-            self.outcome.path.join(" → ")
+            self.path().join(" → ")
         );
         self
     }
@@ -282,4 +285,8 @@ impl Execution {
         }
         self
     }
+}
+
+fn names(shared: &[std::sync::Arc<str>]) -> Vec<String> {
+    shared.iter().map(|s| s.to_string()).collect()
 }

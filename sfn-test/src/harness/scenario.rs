@@ -319,7 +319,7 @@ impl<'m> Scenario<'m> {
         }
         let tasks = self.machine.tasks();
         let mut known: Vec<String> = Vec::new();
-        self.machine.definition.walk(&mut |s| known.push(s.name.clone()));
+        self.machine.definition.walk(&mut |s| known.push(s.name.to_string()));
         for key in self.mocks.keys().chain(self.fallback_mocks.keys()) {
             let last = key.rsplit('/').next().unwrap_or(key);
             let ok = known.iter().any(|n| n == key || n == last)

@@ -196,7 +196,7 @@ impl StateMachine {
     /// Every state's name, nested states included, in definition order.
     pub fn state_names(&self) -> Vec<&str> {
         let mut names = Vec::new();
-        self.definition.walk(&mut |s| names.push(s.name.as_str()));
+        self.definition.walk(&mut |s| names.push(&*s.name));
         names
     }
 
@@ -205,7 +205,7 @@ impl StateMachine {
         let mut tasks = Vec::new();
         self.definition.walk(&mut |s| {
             if let asl::StateKind::Task(t) = &s.kind {
-                tasks.push((s.name.as_str(), t.resource.as_str()));
+                tasks.push((&*s.name, t.resource.as_str()));
             }
         });
         tasks

@@ -82,7 +82,7 @@ impl<'a> Run<'a> {
         if let Some(location) = location(&cause) {
             details.insert("location".into(), Value::String(location.to_string()));
         }
-        details.insert("state".into(), Value::String(state.name.clone()));
+        details.insert("state".into(), Value::String(state.name.to_string()));
         self.event(frame, "EvaluationFailed", || {
             Some(("evaluationFailedEventDetails", Value::Object(details)))
         });
@@ -188,7 +188,9 @@ impl<'a> Run<'a> {
         for (k, v) in updates {
             map.insert(k, v);
         }
-        self.variables_at.borrow_mut().insert(state.name.clone(), map.clone());
+        self.variables_at
+            .borrow_mut()
+            .insert(state.name.to_string(), map.clone());
     }
 
     /// A JSONata Choice state: the first rule whose `Condition` is true, with its `Assign`
@@ -214,7 +216,10 @@ impl<'a> Run<'a> {
                 }
             };
             if taken {
-                self.visits.borrow_mut().choice_rules.insert((state.pointer.clone(), i));
+                self.visits
+                    .borrow_mut()
+                    .choice_rules
+                    .insert((state.pointer.to_string(), i));
                 // A rule's own Assign and Output take the place of the state's (conformance
                 // `outputdecl.test_output...test_output_in_choice[*]`).
                 let output = self.finish_fields(
@@ -238,7 +243,7 @@ impl<'a> Run<'a> {
         self.visits
             .borrow_mut()
             .choice_rules
-            .insert((state.pointer.clone(), usize::MAX));
+            .insert((state.pointer.to_string(), usize::MAX));
         let output = self.jsonata_finish(state, io, scope, None, None, frame)?;
         Ok((output, Some(default)))
     }
