@@ -70,7 +70,8 @@ pub(crate) struct RunConfig<'a> {
 }
 
 /// A Task state's parsed `Resource` and event family.
-pub(crate) type ParsedTask = Arc<(Resource, Family)>;
+/// A Task state's parsed `Resource`, its event family and its `Resource` text.
+pub(crate) type ParsedTask = Arc<(Resource, Family, Arc<str>)>;
 
 /// Every Task state of a definition, parsed, by state address.
 pub(crate) type ParsedTasks = ByAddress<ParsedTask>;
@@ -103,7 +104,7 @@ impl std::fmt::Debug for TaskCache {
 fn parse_task(task: &Task) -> ParsedTask {
     let resource = Resource::parse(&task.resource);
     let family = Family::of(&resource, &task.resource);
-    Arc::new((resource, family))
+    Arc::new((resource, family, Arc::from(task.resource.as_str())))
 }
 
 /// How an execution ended.
@@ -480,6 +481,11 @@ impl<'a> Run<'a> {
             .push(frame.last_event.get(), self.clock.now(), kind, details);
         frame.last_event.set(id);
         id
+    }
+
+    /// Whether events in `frame` are recorded.
+    fn recording(&self, frame: &Frame<'_>) -> bool {
+        !frame.detached && self.log.borrow().record
     }
 
     /// `MapStateSucceeded` / `ParallelStateSucceeded`: the `*StateExited` event that follows
@@ -1142,7 +1148,7 @@ impl<'a> Run<'a> {
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, Some(token.text()));
         let scope = Scope::new(input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
-        let parameters = match state.jsonata.as_deref() {
+        let mut parameters = match state.jsonata.as_deref() {
             Some(j) => self.jsonata_arguments(j, &scope)?,
             None => {
                 let selected = self.effective_input(state, input, &scope)?;
@@ -1163,7 +1169,9 @@ impl<'a> Run<'a> {
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
         let parsed = self.task_resource(state, task);
         let family = &parsed.1;
-        self.task_scheduled(frame, family, &parameters, timeout, heartbeat);
+        // The history's copy of the parameters is also the call record's.
+        let recorded = self.recording(frame).then(|| Recorded::of(&parameters));
+        self.task_scheduled(frame, family, &parameters, recorded.as_ref(), timeout, heartbeat);
         // Keys are listed only to look up keyed mocks; else the record keeps what writing them
         // out later needs.
         let keyed = !self.cfg.mocks.is_empty() || !self.cfg.fallback_mocks.is_empty();
@@ -1172,13 +1180,7 @@ impl<'a> Run<'a> {
         } else {
             Vec::new()
         };
-        let call = TaskCall {
-            state: state.name.to_string(),
-            resource: task.resource.clone(),
-            input: parameters,
-            attempt: attempt_no,
-            task_token: (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string()),
-        };
+        let task_token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string());
         let explicit = keys
             .iter()
             .find_map(|k| self.cfg.mocks.get(k).map(|m| (k.clone(), m)))
@@ -1189,7 +1191,7 @@ impl<'a> Run<'a> {
         // A mock keyed for this call wins; else a registered child state machine runs; else the
         // scenario's default mock answers.
         let child = if explicit.is_none() {
-            self.child_for(resource, &call.input)
+            self.child_for(resource, &parameters)
         } else {
             None
         };
@@ -1222,6 +1224,14 @@ impl<'a> Run<'a> {
         let (result, raw) = if let Some((m, raw)) = immediate {
             (Ok(Answered::Shared(m.clone())), raw)
         } else {
+            // Mock functions and child executions see the whole call.
+            let call = TaskCall {
+                state: state.name.to_string(),
+                resource: task.resource.clone(),
+                input: std::mem::take(&mut parameters),
+                attempt: attempt_no,
+                task_token: task_token.clone(),
+            };
             let answer = match (child, &mock) {
                 (Some(child), _) => self.run_child(child, resource, &call),
                 (None, Some((key, mock))) => self.answer(mock, key, &call),
@@ -1253,6 +1263,7 @@ impl<'a> Run<'a> {
                 },
                 None => answer.await,
             };
+            parameters = call.input;
             match outcome {
                 Ok((result, raw)) => (result.map(Answered::Owned), raw),
                 Err(e) => return Err(self.fail_harness(e)),
@@ -1265,8 +1276,15 @@ impl<'a> Run<'a> {
         let keys = if keyed {
             CallKeys::Listed(keys)
         } else {
-            let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, &call.input, frame);
+            let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, &parameters, frame);
             CallKeys::Deferred { qualified, logicals }
+        };
+        let call = CallParts {
+            state: Arc::clone(&state.name),
+            resource: Arc::clone(&parsed.2),
+            input: recorded.unwrap_or_else(|| Recorded::Value(Arc::new(parameters))),
+            attempt: attempt_no,
+            task_token,
         };
         let value = match result {
             Ok(value) => value,
@@ -1368,6 +1386,7 @@ impl<'a> Run<'a> {
         frame: &Frame<'_>,
         family: &Family,
         parameters: &Value,
+        recorded: Option<&Recorded>,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     ) {
@@ -1402,7 +1421,10 @@ impl<'a> Run<'a> {
                         ("resourceType", Field::Str(Arc::clone(resource_type))),
                         ("resource", Field::Str(Arc::clone(resource))),
                         ("region", Field::Str(Arc::clone(&self.region))),
-                        ("parameters", Field::Recorded(Recorded::of(parameters))),
+                        (
+                            "parameters",
+                            Field::Recorded(recorded.cloned().unwrap_or_else(|| Recorded::of(parameters))),
+                        ),
                     ];
                     fields.extend(timing.into_iter().map(|(k, v)| (k, Field::Json(v))));
                     if let Some(h) = heartbeat {
@@ -2295,7 +2317,7 @@ impl CallKeys {
 /// A Task call as the engine records it; [`CallRecord`] once its keys are written out.
 #[derive(Debug)]
 pub(crate) struct PendingCall {
-    call: TaskCall,
+    call: CallParts,
     keys: CallKeys,
     result: Result<Answered, TaskError>,
 }
@@ -2331,17 +2353,42 @@ impl Answered {
     }
 }
 
+/// A [`TaskCall`] as the engine keeps it: shared names, and the parameters shared with the
+/// history's `TaskScheduled` event.
+#[derive(Debug)]
+struct CallParts {
+    state: Arc<str>,
+    resource: Arc<str>,
+    input: Recorded,
+    attempt: u32,
+    task_token: Option<String>,
+}
+
 impl PendingCall {
     pub(crate) fn into_record(self) -> CallRecord {
+        let CallParts {
+            state,
+            resource,
+            input,
+            attempt,
+            task_token,
+        } = self.call;
+        let call = TaskCall {
+            state: state.to_string(),
+            resource: resource.to_string(),
+            input: input.value(),
+            attempt,
+            task_token,
+        };
         let keys = match self.keys {
             CallKeys::Listed(keys) => keys,
             deferred => {
-                let resource = Resource::parse(&self.call.resource);
-                deferred.keys(&self.call.state, &resource, &self.call.resource, &self.call.input)
+                let resource = Resource::parse(&call.resource);
+                deferred.keys(&call.state, &resource, &call.resource, &call.input)
             }
         };
         CallRecord {
-            call: self.call,
+            call,
             keys,
             result: self.result.map(Answered::into_value),
         }

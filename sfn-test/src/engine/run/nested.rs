@@ -83,7 +83,7 @@ impl<'a> Run<'a> {
             // While the child runs, the parent's clock must not move on its own: the child
             // drives its own timers and the parent waits for it below.
             self.external.set(self.external.get() + 1);
-            let outcome = Box::pin(execute(cfg, input.clone())).await;
+            let outcome = GrowStack(Box::pin(execute(cfg, input.clone()))).await;
             self.external.set(self.external.get() - 1);
             let outcome = outcome?;
             self.calls.borrow_mut().extend(outcome.calls);
@@ -135,5 +135,18 @@ impl<'a> Run<'a> {
                 }
             }
         })
+    }
+}
+
+/// Polls a child execution on a stack that grows when little is left: each level of nesting
+/// adds the engine's poll frames, and [`MAX_CHILD_DEPTH`](super::MAX_CHILD_DEPTH) levels can
+/// outgrow a test thread's stack in a debug build.
+struct GrowStack<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for GrowStack<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        stacker::maybe_grow(256 * 1024, 2 * 1024 * 1024, || self.0.as_mut().poll(cx))
     }
 }
