@@ -341,6 +341,29 @@ impl JsonPath {
         }
     }
 
+    /// Moves the value a definite path into the input (`$...`) names out of `input`, leaving
+    /// null in its place: [`select`](JsonPath::select) without the copy, for a caller that
+    /// reads `input` no more. `None` (and `input` untouched) for any other path or no match.
+    pub(crate) fn take_from(&self, input: &mut Value) -> Option<Value> {
+        let (Root::Input, Query::Definite(segments)) = (&self.root, &self.query) else {
+            return None;
+        };
+        walk(input, segments)?;
+        let mut value = input;
+        for segment in segments {
+            value = match (segment, value) {
+                (Segment::Name(name), Value::Object(map)) => map.get_mut(name.as_str())?,
+                (Segment::Index(i), Value::Array(items)) => {
+                    let len = i64::try_from(items.len()).ok()?;
+                    let i = if *i < 0 { len + i } else { *i };
+                    items.get_mut(usize::try_from(i).ok()?)?
+                }
+                _ => return None,
+            };
+        }
+        Some(std::mem::take(value))
+    }
+
     /// A definite path's value, borrowed; `None` for an indefinite path or no match.
     pub fn get<'a, S: PathScope + ?Sized>(&self, scope: &'a S) -> Option<&'a Value> {
         match &self.query {
@@ -488,6 +511,28 @@ mod tests {
         let mut vars = Map::new();
         vars.insert("count".into(), json!({ "n": 3 }));
         S(input, json!({ "Execution": { "Name": "e" } }), vars)
+    }
+
+    #[test]
+    fn take_from_moves_what_select_would_copy() {
+        let mut input = json!({ "a": { "items": [1, 2] }, "b": [[0], [3, 4]] });
+        for (path, expected) in [
+            ("$.a.items", json!([1, 2])),
+            ("$.b[-1]", json!([3, 4])),
+            ("$", input.clone()),
+        ] {
+            let path = JsonPath::parse(path).unwrap();
+            assert_eq!(path.take_from(&mut input.clone()), Some(expected));
+        }
+        let taken = JsonPath::parse("$.a.items").unwrap().take_from(&mut input);
+        assert_eq!(taken, Some(json!([1, 2])));
+        assert_eq!(input, json!({ "a": { "items": null }, "b": [[0], [3, 4]] }));
+        // No match, several matches and other roots leave the input alone.
+        for path in ["$.missing.x", "$.b[*]", "$$.Execution", "$.b[7]"] {
+            let before = input.clone();
+            assert_eq!(JsonPath::parse(path).unwrap().take_from(&mut input), None, "{path}");
+            assert_eq!(input, before);
+        }
     }
 
     #[test]

@@ -621,7 +621,14 @@ impl<'a> Run<'a> {
                     }
                     Err(h) => return Err(h),
                 };
-                if over_payload_limit(&output) {
+                // The history's copy of the output, when it keeps one, measures it too.
+                let exited =
+                    (!matches!(state.kind, StateKind::Fail(_)) && self.recording(frame)).then(|| Recorded::of(&output));
+                let too_big = match &exited {
+                    Some(Recorded::Text(text)) => text.len() > PAYLOAD_LIMIT,
+                    _ => over_payload_limit(&output),
+                };
+                if too_big {
                     return Err(Fault::Failed(StateError::new(
                         "States.DataLimitExceeded",
                         format!(
@@ -631,10 +638,9 @@ impl<'a> Run<'a> {
                     )));
                 }
                 if !matches!(state.kind, StateKind::Fail(_)) {
-                    let out = &output;
                     let recorded = &mut recorded;
                     self.event_details(frame, exited_kind(&state.kind), || {
-                        let value = Recorded::of(out);
+                        let value = exited.unwrap_or_else(|| Recorded::of(&output));
                         *recorded = Some(value.clone());
                         Some((
                             "stateExitedEventDetails",
@@ -986,8 +992,17 @@ impl<'a> Run<'a> {
     ) -> Result<(Value, Option<usize>), Fault> {
         let mut counts = vec![0u64; retry.len()];
         let mut retry_count = 0u64;
+        // Without retriers and catchers nothing reads the input after the attempt: it gets the
+        // input itself, not a copy.
+        let keep_input = !retry.is_empty() || !catch.is_empty();
+        let mut input = Some(input);
         loop {
-            let error = match attempt(input.clone(), retry_count).await {
+            let attempt_input = if keep_input {
+                input.clone().unwrap_or_default()
+            } else {
+                input.take().unwrap_or_default()
+            };
+            let error = match attempt(attempt_input, retry_count).await {
                 Ok(output) => return Ok((output, state.next)),
                 Err(Fault::Failed(e)) => e,
                 Err(h) => return Err(h),
@@ -1015,6 +1030,7 @@ impl<'a> Run<'a> {
                 let error_output = error_object(&error);
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+                let input = input.unwrap_or_default();
                 let scope = Scope::new(&input, &ctx_fn, &vars);
                 if let Some(j) = c.jsonata.as_deref() {
                     let output = self.jsonata_finish(state, j, &scope, None, Some(error_output), frame)?;
@@ -1667,13 +1683,13 @@ impl<'a> Run<'a> {
         frame.last_event.set(last);
         self.succeeded_event(frame, "ParallelStateSucceeded");
         let result = Value::Array(results.into_iter().map(Option::unwrap_or_default).collect());
-        self.select_and_finish(state, &input, result, frame, entered_time, retry_count)
+        self.select_and_finish(state, input, result, frame, entered_time, retry_count)
     }
 
     fn select_and_finish(
         &self,
         state: &State,
-        input: &Value,
+        input: Value,
         result: Value,
         frame: &Frame<'_>,
         entered_time: Millis,
@@ -1682,7 +1698,7 @@ impl<'a> Run<'a> {
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
         if let Some(j) = state.jsonata.as_deref() {
-            let scope = Scope::new(input, &ctx_fn, &vars);
+            let scope = Scope::new(&input, &ctx_fn, &vars);
             return self.jsonata_finish(state, j, &scope, Some(result), None, frame);
         }
         let mut rng = || self.next_random();
@@ -1690,21 +1706,33 @@ impl<'a> Run<'a> {
             Some(p) => eval_payload(p, &Scope::new(&result, &ctx_fn, &vars), &mut rng)?,
             None => result,
         };
-        let scope = Scope::new(input, &ctx_fn, &vars);
+        let scope = Scope::new(&input, &ctx_fn, &vars);
         self.assign(state, state.io.assign.as_ref(), &selected, &scope, frame)?;
-        self.finish(state, input.clone(), selected, &scope)
+        // `OutputPath` reads `$$` at most, never the input `scope` stands on.
+        let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+        self.finish(state, input, selected, &tail)
     }
 
     async fn run_map(
         &self,
         state: &'a State,
         m: &'a crate::asl::model::Map,
-        input: Value,
+        mut input: Value,
         frame: &Frame<'_>,
         entered_time: Millis,
         retry_count: u64,
     ) -> Result<Value, Fault> {
         let dio = m.distributed_io.as_deref();
+        // The items are moved out of the input when nothing reads the input after them: no
+        // InputPath copy, ItemSelector, ResultPath or JSONata.
+        let take_items = matches!(state.io.input_path, PathField::Default)
+            && state.io.parameters.is_none()
+            && matches!(state.io.result_path, PathField::Default)
+            && state.jsonata.is_none();
+        let taken = match (&m.items_path, dio.and_then(|d| d.reader.as_ref())) {
+            (PathField::Path(path, _), None) if take_items => path.take_from(&mut input),
+            _ => None,
+        };
         let reader = dio.and_then(|d| d.reader.as_ref());
         let writer = dio.and_then(|d| d.writer.as_ref());
         if let Some(ReaderFormat::Unsupported(what)) = reader.map(|r| &r.format) {
@@ -1726,6 +1754,7 @@ impl<'a> Run<'a> {
             Some(j) => self.jsonata_items(j, &scope)?,
             None => {
                 let items = match &m.items_path {
+                    _ if taken.is_some() => taken.unwrap_or_default(),
                     PathField::Default => effective.clone(),
                     PathField::Null => Value::Null,
                     PathField::Path(path, text) => match path.select(&scope.with_input(effective)) {
@@ -1955,7 +1984,7 @@ impl<'a> Run<'a> {
             }
             _ => Value::Array(results.into_iter().map(Option::unwrap_or_default).collect()),
         };
-        self.select_and_finish(state, &input, result, frame, entered_time, retry_count)
+        self.select_and_finish(state, input, result, frame, entered_time, retry_count)
     }
 
     /// Reads `MaxConcurrency[Path]` / `ToleratedFailure*[Path]` with AWS's checks and messages
