@@ -315,9 +315,10 @@ pub(crate) struct EventLog {
 }
 
 impl EventLog {
-    pub(crate) fn new(record: bool) -> Self {
+    /// A log with room for `capacity` events.
+    pub(crate) fn new(record: bool, capacity: usize) -> Self {
         EventLog {
-            events: Vec::new(),
+            events: Vec::with_capacity(capacity),
             record,
             count: 0,
         }

@@ -319,9 +319,10 @@ pub(crate) struct Run<'a> {
     new_transitions: RefCell<Vec<(Arc<str>, Arc<str>)>>,
     /// The execution's input, for `$$.Execution.Input` and the `ExecutionStarted` event.
     input: Recorded,
-    execution_arn: String,
-    state_machine_arn: String,
-    role_arn: String,
+    /// Written out on first use (the context object, `ExecutionStarted`).
+    execution_arn: OnceCell<String>,
+    state_machine_arn: OnceCell<String>,
+    role_arn: OnceCell<String>,
     /// `cfg.region`, shared by the events that show it.
     region: Arc<str>,
     /// Distributed Map Runs and the objects their ResultWriters wrote.
@@ -330,38 +331,15 @@ pub(crate) struct Run<'a> {
 
 /// Runs an execution to its end on the virtual clock.
 pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome, Error> {
-    let execution_arn = if cfg.express {
-        // `arn:aws:states:<region>:<account>:express:<state machine>:<execution>:<id>`; the id is
-        // derived from the seed so that runs stay deterministic.
-        let id = cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D1A4_F87B;
-        format!(
-            "arn:aws:states:{}:{}:express:{}:{}:{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            cfg.region,
-            cfg.account,
-            cfg.state_machine_name,
-            cfg.execution_name,
-            id >> 32,
-            (id >> 16) & 0xffff,
-            (id >> 4) & 0xfff,
-            id & 0xfff,
-            id & 0xffff_ffff_ffff
-        )
-    } else {
-        format!(
-            "arn:aws:states:{}:{}:execution:{}:{}",
-            cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
-        )
-    };
-    let state_machine_arn = format!(
-        "arn:aws:states:{}:{}:stateMachine:{}",
-        cfg.region, cfg.account, cfg.state_machine_name
-    );
-    let role_arn = format!("arn:aws:iam::{}:role/{}-role", cfg.account, cfg.state_machine_name);
+    // Room for a run through every top-level state once, so short executions never grow
+    // these (longer ones grow them as usual).
+    let n = cfg.definition.states.len();
+    let events = if cfg.record_history { 2 * n + 4 } else { 0 };
     let run = Run {
         clock: Clock::new(cfg.start),
-        log: RefCell::new(EventLog::new(cfg.record_history)),
-        path: RefCell::new(Vec::new()),
-        top_path: RefCell::new(Vec::new()),
+        log: RefCell::new(EventLog::new(cfg.record_history, events)),
+        path: RefCell::new(Vec::with_capacity(n)),
+        top_path: RefCell::new(Vec::with_capacity(n)),
         calls: RefCell::new(Vec::new()),
         visits: RefCell::new(Visits::default()),
         variables_at: RefCell::new(BTreeMap::new()),
@@ -370,14 +348,14 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         detached_steps: Cell::new(0),
         harness: RefCell::new(None),
         sequence_positions: RefCell::new(HashMap::new()),
-        seen: RefCell::new(HashSet::default()),
+        seen: RefCell::new(HashSet::with_capacity_and_hasher(2 * n, BuildHasherDefault::default())),
         task_resources: RefCell::new(HashMap::default()),
-        new_states: RefCell::new(Vec::new()),
-        new_transitions: RefCell::new(Vec::new()),
+        new_states: RefCell::new(Vec::with_capacity(n)),
+        new_transitions: RefCell::new(Vec::with_capacity(n)),
         input: Recorded::of(&input),
-        execution_arn,
-        state_machine_arn,
-        role_arn,
+        execution_arn: OnceCell::new(),
+        state_machine_arn: OnceCell::new(),
+        role_arn: OnceCell::new(),
         region: Arc::from(cfg.region),
         dmap: distributed::DistributedState::default(),
         cfg,
@@ -454,6 +432,50 @@ type StateFuture<'f> = Pin<Box<dyn Future<Output = Result<Value, Fault>> + 'f>>;
 impl<'a> Run<'a> {
     fn next_random(&self) -> u64 {
         crate::random::next(&self.rng)
+    }
+
+    fn execution_arn(&self) -> &str {
+        let cfg = &self.cfg;
+        self.execution_arn.get_or_init(|| {
+            if cfg.express {
+                // `arn:aws:states:<region>:<account>:express:<state machine>:<execution>:<id>`; the id is
+                // derived from the seed so that runs stay deterministic.
+                let id = cfg.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D1A4_F87B;
+                format!(
+                    "arn:aws:states:{}:{}:express:{}:{}:{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+                    cfg.region,
+                    cfg.account,
+                    cfg.state_machine_name,
+                    cfg.execution_name,
+                    id >> 32,
+                    (id >> 16) & 0xffff,
+                    (id >> 4) & 0xfff,
+                    id & 0xfff,
+                    id & 0xffff_ffff_ffff
+                )
+            } else {
+                format!(
+                    "arn:aws:states:{}:{}:execution:{}:{}",
+                    cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
+                )
+            }
+        })
+    }
+
+    fn state_machine_arn(&self) -> &str {
+        let cfg = &self.cfg;
+        self.state_machine_arn.get_or_init(|| {
+            format!(
+                "arn:aws:states:{}:{}:stateMachine:{}",
+                cfg.region, cfg.account, cfg.state_machine_name
+            )
+        })
+    }
+
+    fn role_arn(&self) -> &str {
+        let cfg = &self.cfg;
+        self.role_arn
+            .get_or_init(|| format!("arn:aws:iam::{}:role/{}-role", cfg.account, cfg.state_machine_name))
     }
 
     fn event(
@@ -537,7 +559,7 @@ impl<'a> Run<'a> {
                 Details::Payload {
                     field: "input",
                     value: self.input.clone(),
-                    extra: vec![("roleArn", Value::String(self.role_arn.clone()))],
+                    extra: vec![("roleArn", Value::String(self.role_arn().to_string()))],
                 },
             ))
         });
@@ -715,14 +737,14 @@ impl<'a> Run<'a> {
     ) -> Value {
         let mut ctx = json!({
             "Execution": {
-                "Id": self.execution_arn,
+                "Id": self.execution_arn(),
                 "Input": self.input.value(),
                 "Name": self.cfg.execution_name,
-                "RoleArn": self.role_arn,
+                "RoleArn": self.role_arn(),
                 "StartTime": format_timestamp(self.cfg.start),
                 "RedriveCount": 0,
             },
-            "StateMachine": { "Id": self.state_machine_arn, "Name": self.cfg.state_machine_name },
+            "StateMachine": { "Id": self.state_machine_arn(), "Name": self.cfg.state_machine_name },
             "State": { "EnteredTime": format_timestamp(entered_time), "Name": &*state.name },
         });
         // Express executions cannot be redriven: their context has no RedriveCount.

@@ -318,11 +318,11 @@ impl<'m> Scenario<'m> {
             return Ok(());
         }
         let tasks = self.machine.tasks();
-        let mut known: Vec<String> = Vec::new();
-        self.machine.definition.walk(&mut |s| known.push(s.name.to_string()));
+        let mut known: Vec<&str> = Vec::new();
+        self.machine.definition.walk(&mut |s| known.push(&s.name));
         for key in self.mocks.keys().chain(self.fallback_mocks.keys()) {
             let last = key.rsplit('/').next().unwrap_or(key);
-            let ok = known.iter().any(|n| n == key || n == last)
+            let ok = known.iter().any(|n| *n == key || *n == last)
                 || self.machine.resources.values().any(|id| id == key)
                 || self.machine.resources.contains_key(key)
                 || tasks.iter().any(|(_, r)| r == key || r.ends_with(&format!(":{key}")))
