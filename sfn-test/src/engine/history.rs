@@ -41,6 +41,11 @@ pub(crate) enum Details {
     },
     /// An object of these fields, in this order.
     Fields(Vec<(&'static str, Field)>),
+    /// `{"resourceType": .., "resource": ..}`: a service integration's `TaskStarted`.
+    Service {
+        resource_type: Arc<str>,
+        resource: Arc<str>,
+    },
     /// `{"name": name, "index": index}`: a Map iteration's events.
     Iteration { name: Arc<str>, index: usize },
     /// [`with_payload`]`(field, value, extra)`.
@@ -79,6 +84,10 @@ impl Details {
                 ],
             ),
             Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
+            Details::Service {
+                resource_type,
+                resource,
+            } => json!({ "resourceType": resource_type.as_ref(), "resource": resource.as_ref() }),
             Details::Fields(fields) => Value::Object(
                 fields
                     .iter()
@@ -139,14 +148,11 @@ impl Recorded {
             // Written into, then copied out at its exact size: a history holds thousands of
             // these, and spare capacity in each made a long history's memory (and page
             // faults) grow several times over.
-            static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+            static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
         }
         let text = SCRATCH.with_borrow_mut(|buf| {
             buf.clear();
-            if !write_compact(value, buf) {
-                return None;
-            }
-            std::str::from_utf8(buf).ok().map(Arc::from)
+            write_compact(value, buf).then(|| Arc::from(buf.as_str()))
         });
         match text {
             Some(text) => Recorded::Text(text),
@@ -157,7 +163,7 @@ impl Recorded {
     /// The payload, as recorded.
     pub(crate) fn value(&self) -> Value {
         match self {
-            // The text was written from a `Value` by serde_json, so it parses back.
+            // The text was written from a `Value` as serde_json writes it, so it parses back.
             Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
             Recorded::Value(v) => Value::clone(v),
             Recorded::Mock(m) => m.returned().cloned().unwrap_or(Value::Null),
@@ -169,47 +175,47 @@ impl Recorded {
 /// first float, whose text might not parse back to the same bits. Written out here because the
 /// history keeps a copy of every state's input and output: serde's generic serializer cost
 /// twice as much per state.
-pub(crate) fn write_compact(value: &Value, out: &mut Vec<u8>) -> bool {
+pub(crate) fn write_compact(value: &Value, out: &mut String) -> bool {
     match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
         Value::Number(n) => {
             let mut digits = itoa::Buffer::new();
             if let Some(u) = n.as_u64() {
-                out.extend_from_slice(digits.format(u).as_bytes());
+                out.push_str(digits.format(u));
             } else if let Some(i) = n.as_i64() {
-                out.extend_from_slice(digits.format(i).as_bytes());
+                out.push_str(digits.format(i));
             } else {
                 return false;
             }
         }
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
-            out.push(b'[');
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
                 if !write_compact(item, out) {
                     return false;
                 }
             }
-            out.push(b']');
+            out.push(']');
         }
         Value::Object(map) => {
-            out.push(b'{');
+            out.push('{');
             for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
                 write_string(k, out);
-                out.push(b':');
+                out.push(':');
                 if !write_compact(v, out) {
                     return false;
                 }
             }
-            out.push(b'}');
+            out.push('}');
         }
     }
     true
@@ -217,7 +223,7 @@ pub(crate) fn write_compact(value: &Value, out: &mut Vec<u8>) -> bool {
 
 /// A JSON string as serde_json escapes it: `\"`, `\\`, the short escapes for control
 /// characters that have one, `\u00xx` for the others; everything else as it is.
-fn write_string(s: &str, out: &mut Vec<u8>) {
+fn write_string(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     // Most strings need no escape: one check over all bytes (without an early exit, so that it
     // compiles to vector instructions), one copy.
@@ -226,12 +232,12 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
         .fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
     if plain {
         out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
         return;
     }
-    out.push(b'"');
+    out.push('"');
     let (mut start, mut i) = (0, 0);
     while i < bytes.len() {
         // Eight bytes at a time while none of them needs an escape.
@@ -248,27 +254,28 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
             if b >= 0x20 && b != b'"' && b != b'\\' {
                 continue;
             }
-            out.extend_from_slice(&bytes[start..i - 1]);
+            // `b` is ASCII, so both ends are character boundaries.
+            out.push_str(&s[start..i - 1]);
             start = i;
             match b {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                0x08 => out.extend_from_slice(b"\\b"),
-                0x0c => out.extend_from_slice(b"\\f"),
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                0x08 => out.push_str("\\b"),
+                0x0c => out.push_str("\\f"),
                 _ => {
                     const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[usize::from(b >> 4)]);
-                    out.push(HEX[usize::from(b & 0xf)]);
+                    out.push_str("\\u00");
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0xf)]));
                 }
             }
         }
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// Whether any of the eight bytes of `word` is a control character, `"` or `\` (the
@@ -311,7 +318,7 @@ impl Event {
                 Details::Payload { extra, .. } => {
                     extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
                 }
-                Details::Fields(_) | Details::Iteration { .. } | Details::Task { .. } => None,
+                Details::Fields(_) | Details::Iteration { .. } | Details::Task { .. } | Details::Service { .. } => None,
             },
             _ => None,
         }
@@ -395,9 +402,9 @@ mod tests {
             ]),
         ];
         for v in &values {
-            let mut out = Vec::new();
+            let mut out = String::new();
             assert!(write_compact(v, &mut out));
-            assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(v).unwrap());
+            assert_eq!(out, serde_json::to_string(v).unwrap());
             assert_eq!(Recorded::of(v).value(), *v);
         }
     }
@@ -407,9 +414,9 @@ mod tests {
         for b in 0u8..0x80 {
             for offset in 0..16 {
                 let text = format!("{}{}{}", "a".repeat(offset), char::from(b), "z".repeat(9));
-                let mut out = Vec::new();
+                let mut out = String::new();
                 write_string(&text, &mut out);
-                assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&text).unwrap());
+                assert_eq!(out, serde_json::to_string(&text).unwrap());
             }
         }
     }
@@ -417,7 +424,7 @@ mod tests {
     #[test]
     fn floats_are_kept_as_values() {
         let v = json!({ "a": [1, 0.1] });
-        assert!(!write_compact(&v, &mut Vec::new()));
+        assert!(!write_compact(&v, &mut String::new()));
         assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
         assert_eq!(Recorded::of(&v).value(), v);
     }

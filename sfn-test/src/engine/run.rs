@@ -1474,10 +1474,10 @@ impl<'a> Run<'a> {
                 self.event_details(frame, kind, || {
                     Some((
                         key,
-                        Details::Fields(vec![
-                            ("resourceType", Field::Str(Arc::clone(resource_type))),
-                            ("resource", Field::Str(Arc::clone(resource))),
-                        ]),
+                        Details::Service {
+                            resource_type: Arc::clone(resource_type),
+                            resource: Arc::clone(resource),
+                        },
                     ))
                 });
                 if *pattern != Pattern::RequestResponse {
