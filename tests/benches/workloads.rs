@@ -15,7 +15,8 @@
 //!
 //! Then, unless names are given: the cost of recording history (the same timing with
 //! `Scenario::without_history`), Wait/Retry against the same definitions with the shortest
-//! waits, and a generated table file of 10,000 cases run through `sfn_test::table`.
+//! waits (both pairs timed in alternation, so that a drift in the machine's speed hits both
+//! sides alike), and a generated table file of 10,000 cases run through `sfn_test::table`.
 //!
 //! `--quick` (or `SFN_BENCH_QUICK=1`) keeps every loop short, for a smoke run; `--profile N`
 //! runs only the check and N executions per workload (for `valgrind --tool=callgrind`;
@@ -296,6 +297,25 @@ fn median_single(budget: Duration, mut f: impl FnMut()) -> Duration {
     times[times.len() / 2]
 }
 
+/// Two variants timed in alternation (a, b, a, b, ...: at least 5 each, at most 201, within
+/// `budget`), and each one's median: both see the same machine, even when its speed drifts
+/// during the run (as a shared VM's does).
+fn paired_medians(budget: Duration, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
+    let (mut ta, mut tb) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    while ta.len() < 5 || (ta.len() < 201 && start.elapsed() < budget) {
+        let t = Instant::now();
+        a();
+        ta.push(t.elapsed());
+        let t = Instant::now();
+        b();
+        tb.push(t.elapsed());
+    }
+    ta.sort();
+    tb.sort();
+    (ta[ta.len() / 2], tb[tb.len() / 2])
+}
+
 /// Back-to-back executions for `duration` (at least one): executions per second.
 fn throughput(duration: Duration, mut f: impl FnMut()) -> f64 {
     let start = Instant::now();
@@ -466,15 +486,14 @@ fn report(o: &Options, measure: &str, fields: Value, text: String) {
 /// The cost of recording history: the same single-execution median without it.
 fn history_overhead(workloads: &[Workload], o: &Options) {
     if !o.json {
-        println!("\nhistory recording: median with / without (Scenario::without_history)");
+        println!("\nhistory recording: median with / without (Scenario::without_history), timed in alternation");
     }
-    let budget = o.single_budget() / 2;
+    let budget = o.single_budget();
     for w in workloads {
         if w.execute(false).is_err() {
             continue;
         }
-        let with = median_single(budget, || w.run(true));
-        let without = median_single(budget, || w.run(false));
+        let (with, without) = paired_medians(budget, || w.run(true), || w.run(false));
         let ratio = with.as_secs_f64() / without.as_secs_f64().max(1e-12);
         report(
             o,
@@ -495,7 +514,7 @@ fn history_overhead(workloads: &[Workload], o: &Options) {
 /// `BackoffRate: 1`).
 fn waits_vs_none(workloads: &[Workload], o: &Options) {
     if !o.json {
-        println!("\nvirtual time: median as defined / with the shortest waits");
+        println!("\nvirtual time: median as defined / with the shortest waits, timed in alternation");
     }
     for w in workloads {
         let mut definition = w.machine.definition().clone();
@@ -530,11 +549,10 @@ fn waits_vs_none(workloads: &[Workload], o: &Options) {
             eprintln!("{name}: {e}");
             continue;
         }
-        let budget = o.single_budget() / 2;
+        let budget = o.single_budget();
         let virtual_long = w.scenario(true).run().map(|r| r.elapsed()).unwrap_or_default();
         let virtual_short = short.scenario(true).run().map(|r| r.elapsed()).unwrap_or_default();
-        let long = median_single(budget, || w.run(true));
-        let brief = median_single(budget, || short.run(true));
+        let (long, brief) = paired_medians(budget, || w.run(true), || short.run(true));
         let ratio = long.as_secs_f64() / brief.as_secs_f64().max(1e-12);
         report(
             o,
