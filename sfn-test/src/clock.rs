@@ -25,6 +25,10 @@ struct ClockState {
     now: Millis,
     next_seq: u64,
     timers: BTreeSet<(Millis, u64)>,
+    /// Futures of the execution that run beside each other (Parallel branches, Map
+    /// iterations) or wait on the outside world (async mocks, child executions): while there
+    /// are any, only the driver moves time on, once all of them wait.
+    others: usize,
 }
 
 /// A virtual clock shared by everything one execution runs.
@@ -40,6 +44,7 @@ impl Clock {
                 now: start,
                 next_seq: 0,
                 timers: BTreeSet::new(),
+                others: 0,
             })),
         }
     }
@@ -64,6 +69,32 @@ impl Clock {
         }
     }
 
+    /// A sleep that is awaited at once with nothing raced against it (a Wait state, a retry's
+    /// back-off). When nothing runs beside it and no timer is due before it, it is the next
+    /// thing the driver would wake: the clock moves on now, and no timer is kept.
+    pub(crate) fn pause_until(&self, due: Millis) -> Sleep {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.others == 0 && due > state.now && state.timers.first().is_none_or(|t| t.0 >= due) {
+                let seq = state.next_seq;
+                state.next_seq += 1;
+                state.now = due;
+                return Sleep {
+                    clock: self.clone(),
+                    key: (due, seq),
+                    registered: false,
+                };
+            }
+        }
+        self.sleep_until(due)
+    }
+
+    /// [`pause_until`](Clock::pause_until) `duration` from now.
+    pub(crate) fn pause(&self, duration: Duration) -> Sleep {
+        let due = self.now().saturating_add(duration_millis(duration));
+        self.pause_until(due)
+    }
+
     pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
         let due = self.now().saturating_add(duration_millis(duration));
         self.sleep_until(due)
@@ -71,6 +102,13 @@ impl Clock {
 
     /// Moves time forward to the earliest pending timer. Returns false when there is none
     /// ahead of now (every timer that is due has already been polled to completion).
+    /// Marks a stretch in which other futures may run beside the one polling a sleep, until the
+    /// guard is dropped.
+    pub(crate) fn others(&self) -> Others {
+        self.state.borrow_mut().others += 1;
+        Others(self.clone())
+    }
+
     pub(crate) fn advance(&self) -> bool {
         let mut state = self.state.borrow_mut();
         match state.timers.first() {
@@ -89,6 +127,18 @@ pub(crate) fn duration_millis(duration: Duration) -> Millis {
 }
 
 /// A pending virtual timer; dropping it cancels the timer.
+/// See [`Clock::others`].
+#[derive(Debug)]
+pub(crate) struct Others(Clock);
+
+impl Drop for Others {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.try_borrow_mut() {
+            state.others -= 1;
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Sleep {
     clock: Clock,
@@ -100,18 +150,26 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        let now = self.clock.now();
-        if now >= self.key.0 {
-            if self.registered {
-                self.clock.state.borrow_mut().timers.remove(&self.key);
-                self.registered = false;
+        let key = self.key;
+        let mut state = self.clock.state.borrow_mut();
+        if state.now < key.0 {
+            // Alone, and with no timer due before it, this sleep is what the driver would wake
+            // next (with any others due at the same instant, in the order they are polled):
+            // time moves on here, without unwinding to the driver and polling back down.
+            let alone = state.others == 0 && self.registered && state.timers.first().map(|t| t.0) == Some(key.0);
+            if !alone {
+                // The execution driver re-polls every waiting branch after it advances the
+                // clock, so no waker needs to be kept here.
+                return Poll::Pending;
             }
-            Poll::Ready(())
-        } else {
-            // The execution driver re-polls every waiting branch after it advances the clock,
-            // so no waker needs to be kept here.
-            Poll::Pending
+            state.now = key.0;
         }
+        if self.registered {
+            state.timers.remove(&key);
+            drop(state);
+            self.registered = false;
+        }
+        Poll::Ready(())
     }
 }
 
@@ -278,5 +336,51 @@ mod tests {
         assert_eq!(clock.now(), 10_000);
         drop(late);
         assert!(!clock.advance());
+    }
+
+    fn poll(sleep: &mut Sleep) -> Poll<()> {
+        Pin::new(sleep).poll(&mut Context::from_waker(std::task::Waker::noop()))
+    }
+
+    #[test]
+    fn a_lone_sleep_moves_time_on_itself_unless_others_run() {
+        let clock = Clock::new(0);
+        let _deadline = clock.sleep_until(5_000);
+        // Alone and due first: ready at once, the clock at its due time.
+        let mut first = clock.sleep_until(1_000);
+        assert_eq!(poll(&mut first), Poll::Ready(()));
+        assert_eq!(clock.now(), 1_000);
+        // A timer due earlier is the driver's to wake first.
+        let mut later = clock.sleep_until(3_000);
+        let _earlier = clock.sleep_until(2_000);
+        assert_eq!(poll(&mut later), Poll::Pending);
+        assert_eq!(clock.now(), 1_000);
+        // With branches beside it, only the driver moves time.
+        let mut tie = clock.sleep_until(2_000);
+        let others = clock.others();
+        assert_eq!(poll(&mut tie), Poll::Pending);
+        drop(others);
+        // Due with another at the same instant: the one polled first goes first.
+        assert_eq!(poll(&mut tie), Poll::Ready(()));
+        assert_eq!(clock.now(), 2_000);
+    }
+
+    #[test]
+    fn a_pause_alone_moves_time_at_once_and_keeps_no_timer() {
+        let clock = Clock::new(0);
+        let deadline = clock.sleep_until(5_000);
+        let mut pause = clock.pause_until(5_000);
+        assert_eq!(clock.now(), 5_000);
+        assert_eq!(poll(&mut pause), Poll::Ready(()));
+        drop(deadline);
+        assert!(!clock.advance());
+        // Past a timer due earlier, or beside other branches, it is an ordinary sleep.
+        let _early = clock.sleep_until(6_000);
+        let mut late = clock.pause_until(7_000);
+        assert_eq!((clock.now(), poll(&mut late)), (5_000, Poll::Pending));
+        let others = clock.others();
+        let mut beside = clock.pause_until(5_500);
+        assert_eq!((clock.now(), poll(&mut beside)), (5_000, Poll::Pending));
+        drop(others);
     }
 }

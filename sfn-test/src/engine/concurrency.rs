@@ -8,6 +8,8 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::clock::{Clock, Others};
+
 /// A boxed child future.
 pub(crate) type Child<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
@@ -86,14 +88,19 @@ pub(crate) struct External<'c, F> {
     fut: Pin<Box<F>>,
     pending: &'c Cell<usize>,
     counted: bool,
+    clock: &'c Clock,
+    /// Held while the future waits on the outside world: no lone sleep moves time on then.
+    others: Option<Others>,
 }
 
 impl<'c, F: Future> External<'c, F> {
-    pub(crate) fn new(fut: F, pending: &'c Cell<usize>) -> Self {
+    pub(crate) fn new(fut: F, pending: &'c Cell<usize>, clock: &'c Clock) -> Self {
         External {
             fut: Box::pin(fut),
             pending,
             counted: false,
+            clock,
+            others: None,
         }
     }
 }
@@ -108,6 +115,7 @@ impl<F: Future> Future for External<'_, F> {
                 if this.counted {
                     this.pending.set(this.pending.get() - 1);
                     this.counted = false;
+                    this.others = None;
                 }
                 Poll::Ready(v)
             }
@@ -115,6 +123,7 @@ impl<F: Future> Future for External<'_, F> {
                 if !this.counted {
                     this.pending.set(this.pending.get() + 1);
                     this.counted = true;
+                    this.others = Some(this.clock.others());
                 }
                 Poll::Pending
             }

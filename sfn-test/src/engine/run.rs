@@ -894,7 +894,7 @@ impl<'a> Run<'a> {
                 if due.saturating_sub(entered_time) > i64::from(i32::MAX) * 1000 {
                     return Err(runtime_error("Wait state delay is too long.".into()).into());
                 }
-                self.clock.sleep_until(due).await;
+                self.clock.pause_until(due).await;
                 if let Some(j) = state.jsonata.as_deref() {
                     let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
                     return Ok((output, state.next));
@@ -1039,7 +1039,7 @@ impl<'a> Run<'a> {
                     counts[i] += 1;
                     retry_count += 1;
                     self.visits.borrow_mut().retries.insert((state.pointer.to_string(), i));
-                    self.clock.sleep(delay).await;
+                    self.clock.pause(delay).await;
                     continue;
                 }
             }
@@ -1137,7 +1137,7 @@ impl<'a> Run<'a> {
                     counts[i] += 1;
                     retry_count += 1;
                     self.visits.borrow_mut().retries.insert((state.pointer.to_string(), i));
-                    self.clock.sleep(delay).await;
+                    self.clock.pause(delay).await;
                     continue;
                 }
             }
@@ -1631,7 +1631,7 @@ impl<'a> Run<'a> {
                     self.answer_owned(chosen, key, call).await
                 }
                 MockKind::Handler(h) => {
-                    let result = External::new(h.call(call.clone()), &self.external).await;
+                    let result = External::new(h.call(call.clone()), &self.external, &self.clock).await;
                     Ok((result, false))
                 }
                 MockKind::Raw(inner) => {
@@ -1677,6 +1677,7 @@ impl<'a> Run<'a> {
             .map(|_| Frame::child(frame, Rc::clone(&prefix), started, None))
             .collect();
         let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
+        let _others = self.clock.others();
         let failure = run_bounded(
             p.branches.len(),
             0,
@@ -1907,6 +1908,7 @@ impl<'a> Run<'a> {
         let limit = max_concurrency as usize;
         let name = self.state_name(state);
         let last_iteration_event = &Cell::new(0u64);
+        let _others = self.clock.others();
         let fault = run_bounded(
             len,
             limit,

@@ -83,7 +83,9 @@ impl<'a> Run<'a> {
             // While the child runs, the parent's clock must not move on its own: the child
             // drives its own timers and the parent waits for it below.
             self.external.set(self.external.get() + 1);
+            let others = self.clock.others();
             let outcome = GrowStack(Box::pin(execute(cfg, input.clone()))).await;
+            drop(others);
             self.external.set(self.external.get() - 1);
             let outcome = outcome?;
             self.calls.borrow_mut().extend(outcome.calls);
