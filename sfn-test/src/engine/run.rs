@@ -1210,21 +1210,18 @@ impl<'a> Run<'a> {
         // The history's copy of the parameters is also the call record's.
         let recorded = self.recording(frame).then(|| Recorded::of(&parameters));
         self.task_scheduled(frame, family, &parameters, recorded.as_ref(), timeout, heartbeat);
-        // Keys are listed only to look up keyed mocks; else the record keeps what writing them
-        // out later needs.
-        let keyed = !self.cfg.mocks.is_empty() || !self.cfg.fallback_mocks.is_empty();
-        let keys = if keyed {
-            self.mock_keys(state, resource, &task.resource, &parameters, frame)
-        } else {
-            Vec::new()
-        };
         let task_token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string());
-        let explicit = keys
-            .iter()
-            .find_map(|k| self.cfg.mocks.get(k).map(|m| (k.clone(), m)))
+        let explicit = self
+            .keyed_mock(self.cfg.mocks, state, resource, &task.resource, &parameters, frame)
             .or_else(|| {
-                keys.iter()
-                    .find_map(|k| self.cfg.fallback_mocks.get(k).map(|m| (k.clone(), m)))
+                self.keyed_mock(
+                    self.cfg.fallback_mocks,
+                    state,
+                    resource,
+                    &task.resource,
+                    &parameters,
+                    frame,
+                )
             });
         // A mock keyed for this call wins; else a registered child state machine runs; else the
         // scenario's default mock answers.
@@ -1274,11 +1271,7 @@ impl<'a> Run<'a> {
                 (Some(child), _) => self.run_child(child, resource, &call),
                 (None, Some((key, mock))) => self.answer(mock, key, &call),
                 (None, None) => {
-                    let keys = if keyed {
-                        keys
-                    } else {
-                        self.mock_keys(state, resource, &task.resource, &call.input, frame)
-                    };
+                    let keys = self.mock_keys(state, resource, &task.resource, &call.input, frame);
                     return Err(self.fail_harness(Error::UnmockedTask {
                         state: state.name.to_string(),
                         resource: task.resource.clone(),
@@ -1311,11 +1304,10 @@ impl<'a> Run<'a> {
             Ok(a) if !raw && resource.wraps_lambda_payload() => Ok(Answered::Owned(lambda_envelope(a.into_value()))),
             other => other,
         };
-        let keys = if keyed {
-            CallKeys::Listed(keys)
-        } else {
+        // The record keeps what writing the keys out needs, when a test reads the calls.
+        let keys = {
             let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, &parameters, frame);
-            CallKeys::Deferred { qualified, logicals }
+            CallKeys { qualified, logicals }
         };
         let call = CallParts {
             state: Arc::clone(&state.name),
@@ -1545,7 +1537,45 @@ impl<'a> Run<'a> {
         frame: &Frame<'_>,
     ) -> Vec<String> {
         let (qualified, logicals) = self.deferred_keys(state, resource, arn, parameters, frame);
-        CallKeys::Deferred { qualified, logicals }.keys(&state.name, resource, arn, parameters)
+        CallKeys { qualified, logicals }.keys(&state.name, resource, arn, parameters)
+    }
+
+    /// The mock in `mocks` under the first of the call's keys (in [`mock_keys`](Run::mock_keys)'
+    /// order) that has one, with that key; the keys are tried, not written out.
+    fn keyed_mock<'m>(
+        &self,
+        mocks: &'m BTreeMap<String, Mock>,
+        state: &State,
+        resource: &Resource,
+        arn: &str,
+        parameters: &Value,
+        frame: &Frame<'_>,
+    ) -> Option<(String, &'m Mock)> {
+        if mocks.is_empty() {
+            return None;
+        }
+        let mut found: Option<(String, &'m Mock)> = None;
+        let mut try_key = |key: &str| {
+            if found.is_none()
+                && !key.is_empty()
+                && let Some(m) = mocks.get(key)
+            {
+                found = Some((key.to_string(), m));
+            }
+        };
+        if !frame.prefix.is_empty() {
+            try_key(&format!("{}/{}", frame.prefix, state.name));
+        }
+        try_key(&state.name);
+        if !self.cfg.resources.is_empty() {
+            call_identifiers(resource, arn, parameters, |id| {
+                if let Some(logical) = self.cfg.resources.get(id) {
+                    try_key(logical);
+                }
+            });
+        }
+        call_identifiers(resource, arn, parameters, &mut try_key);
+        found
     }
 
     /// What [`mock_keys`](Run::mock_keys) needs from the run and the frame: the qualified name
@@ -2330,25 +2360,19 @@ fn call_identifiers<'v>(resource: &'v Resource, arn: &'v str, parameters: &'v Va
     }
 }
 
-/// A Task call's mock keys as the engine keeps them: listed when a keyed mock was looked up,
-/// else written out only when a test reads the calls.
+/// A Task call's mock keys as the engine keeps them: what writing them out needs besides the
+/// call itself, done only when a test reads the calls.
 #[derive(Debug)]
-pub(crate) enum CallKeys {
-    Listed(Vec<String>),
-    Deferred {
-        /// `Outer/Inner`, in a Parallel branch or Map iteration.
-        qualified: Option<String>,
-        /// The template's logical ids of the call's identifiers.
-        logicals: Vec<String>,
-    },
+pub(crate) struct CallKeys {
+    /// `Outer/Inner`, in a Parallel branch or Map iteration.
+    qualified: Option<String>,
+    /// The template's logical ids of the call's identifiers.
+    logicals: Vec<String>,
 }
 
 impl CallKeys {
     fn keys(self, name: &str, resource: &Resource, arn: &str, parameters: &Value) -> Vec<String> {
-        let (qualified, logicals) = match self {
-            CallKeys::Listed(keys) => return keys,
-            CallKeys::Deferred { qualified, logicals } => (qualified, logicals),
-        };
+        let CallKeys { qualified, logicals } = self;
         let mut keys: Vec<String> = Vec::new();
         let mut push = |k: &str| {
             if !k.is_empty() && !keys.iter().any(|x| x == k) {
@@ -2433,13 +2457,8 @@ impl PendingCall {
             attempt,
             task_token,
         };
-        let keys = match self.keys {
-            CallKeys::Listed(keys) => keys,
-            deferred => {
-                let resource = Resource::parse(&call.resource);
-                deferred.keys(&call.state, &resource, &call.resource, &call.input)
-            }
-        };
+        let resource = Resource::parse(&call.resource);
+        let keys = self.keys.keys(&call.state, &resource, &call.resource, &call.input);
         CallRecord {
             call,
             keys,
