@@ -625,7 +625,15 @@ impl<'a> Run<'a> {
             loop {
                 let state = &definition.states[index];
                 let before = frame.last_event.get();
-                let entered = self.enter(state, &input, frame, recorded.take())?;
+                // A state that passes its input on untouched shows the same copy as its output.
+                let mut passed_on = (output_is_input(state) && self.recording(frame))
+                    .then(|| recorded.take().unwrap_or_else(|| Recorded::of(&input)));
+                let entered_copy = if passed_on.is_some() {
+                    passed_on.clone()
+                } else {
+                    recorded.take()
+                };
+                let entered = self.enter(state, &input, frame, entered_copy)?;
                 let (output, next) = match self.run_state(state, input, frame, entered).await {
                     Ok(x) => x,
                     Err(Fault::Failed(mut e) | Fault::Uncaught(mut e)) => {
@@ -644,8 +652,8 @@ impl<'a> Run<'a> {
                     Err(h) => return Err(h),
                 };
                 // The history's copy of the output, when it keeps one, measures it too.
-                let exited =
-                    (!matches!(state.kind, StateKind::Fail(_)) && self.recording(frame)).then(|| Recorded::of(&output));
+                let exited = (!matches!(state.kind, StateKind::Fail(_)) && self.recording(frame))
+                    .then(|| passed_on.take().unwrap_or_else(|| Recorded::of(&output)));
                 let too_big = match &exited {
                     Some(Recorded::Text(text)) => text.len() > PAYLOAD_LIMIT,
                     _ => over_payload_limit(&output),
@@ -2267,6 +2275,26 @@ fn lambda_envelope(payload: Value) -> Value {
 
 /// True when `v`, as JSON, exceeds AWS's payload limit. Most payloads are far below it, which
 /// a quick upper bound shows without writing them out.
+/// True when a state's output is its input, untouched: a JSONPath Choice, Succeed or Wait
+/// state, or a Pass state without `Parameters`, `Result` or `ResultPath`, all with the default
+/// `InputPath` and `OutputPath`.
+fn output_is_input(state: &State) -> bool {
+    let io = &state.io;
+    if state.jsonata.is_some()
+        || !matches!(io.input_path, PathField::Default)
+        || !matches!(io.output_path, PathField::Default)
+    {
+        return false;
+    }
+    match &state.kind {
+        StateKind::Choice(_) | StateKind::Succeed | StateKind::Wait(_) => true,
+        StateKind::Pass(p) => {
+            p.result.is_none() && io.parameters.is_none() && matches!(io.result_path, PathField::Default)
+        }
+        _ => false,
+    }
+}
+
 fn over_payload_limit(v: &Value) -> bool {
     size_bound(v) > PAYLOAD_LIMIT && serialized_len(v) > PAYLOAD_LIMIT
 }

@@ -372,3 +372,42 @@ fn api_gateway_headers_must_be_string_lists() {
         .unwrap();
     good.assert_succeeded();
 }
+
+#[test]
+fn history_shows_each_state_output_whether_passed_on_or_changed() {
+    // The history copies a state's input once when the state passes it on untouched (Choice,
+    // Wait, a bare Pass); a state that changes it shows its own output.
+    let sm = machine(json!({
+        "StartAt": "Route",
+        "States": {
+            "Route": { "Type": "Choice", "Choices": [ { "Variable": "$.a", "NumericEquals": 1, "Next": "Copy" } ] },
+            "Copy": { "Type": "Pass", "ResultPath": "$.copy", "Next": "Pause" },
+            "Pause": { "Type": "Wait", "Seconds": 5, "OutputPath": "$.copy", "Next": "Bare" },
+            "Bare": { "Type": "Pass", "End": true }
+        }
+    }));
+    let run = sm.scenario().input(json!({ "a": 1 })).run().unwrap();
+    run.assert_succeeded();
+    let outputs: Vec<(String, Value)> = run
+        .history()
+        .iter()
+        .filter_map(|e| {
+            let (key, details) = e.details()?;
+            (key == "stateExitedEventDetails").then(|| {
+                (
+                    details["name"].as_str().unwrap_or_default().to_string(),
+                    details["output"].clone(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        outputs,
+        vec![
+            ("Route".to_string(), json!({ "a": 1 })),
+            ("Copy".to_string(), json!({ "a": 1, "copy": { "a": 1 } })),
+            ("Pause".to_string(), json!({ "a": 1 })),
+            ("Bare".to_string(), json!({ "a": 1 })),
+        ]
+    );
+}
