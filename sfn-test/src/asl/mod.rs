@@ -8,7 +8,7 @@ pub mod intrinsics;
 pub(crate) mod jsonata;
 mod locate;
 pub(crate) mod model;
-mod parse;
+pub(crate) mod parse;
 pub mod path;
 
 use serde_json::Value;

@@ -741,7 +741,12 @@ impl Parser {
                         dynamic |= !matches!(inner, Payload::Const(_));
                         (key.clone(), inner)
                     };
-                    fields.push(compiled);
+                    // `a` and `a.$` name one field: it keeps the first one's place and the last
+                    // one's value, as inserting both into a JSON object would.
+                    match fields.iter_mut().find(|(k, _)| *k == compiled.0) {
+                        Some(slot) => *slot = compiled,
+                        None => fields.push(compiled),
+                    }
                 }
                 if dynamic {
                     Payload::Object(fields)

@@ -196,19 +196,73 @@ pub(crate) fn eval_payload(
             .map(|p| eval_payload(p, scope, rng))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
-        Payload::Path { field, text, path } => path.select(scope).ok_or_else(|| {
-            let input = if text.starts_with("$$") {
-                scope.context()
-            } else {
-                scope.input
-            };
-            runtime_error(format!(
-                "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{}'",
-                serde_json::to_string(input).unwrap_or_default()
-            ))
-        }),
+        Payload::Path { field, text, path } => path.select(scope).ok_or_else(|| path_not_found(field, text, scope)),
         Payload::Intrinsic { call, .. } => eval_intrinsic(call, scope, rng),
     }
+}
+
+/// Writes the JSON text of what [`eval_payload`] would give into `out` (as the history writes
+/// values), reading the paths' values where they are instead of copying them: for a payload
+/// only the history and the call record keep. `Ok(false)`, `out` partly written, at a float.
+pub(crate) fn write_payload(
+    payload: &Payload,
+    scope: &Scope<'_>,
+    rng: &mut dyn FnMut() -> u64,
+    out: &mut String,
+) -> Result<bool, StateError> {
+    use crate::engine::history::{write_compact, write_string};
+    match payload {
+        Payload::Const(v) => Ok(write_compact(v, out)),
+        Payload::Object(fields) => {
+            out.push('{');
+            for (i, (key, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                if !write_payload(value, scope, rng, out)? {
+                    return Ok(false);
+                }
+            }
+            out.push('}');
+            Ok(true)
+        }
+        Payload::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !write_payload(item, scope, rng, out)? {
+                    return Ok(false);
+                }
+            }
+            out.push(']');
+            Ok(true)
+        }
+        Payload::Path { field, text, path } => match path.get(scope) {
+            Some(v) => Ok(write_compact(v, out)),
+            None => {
+                let v = path.select(scope).ok_or_else(|| path_not_found(field, text, scope))?;
+                Ok(write_compact(&v, out))
+            }
+        },
+        Payload::Intrinsic { call, .. } => Ok(write_compact(&eval_intrinsic(call, scope, rng)?, out)),
+    }
+}
+
+/// AWS's error for a payload path that matches nothing.
+fn path_not_found(field: &str, text: &str, scope: &Scope<'_>) -> StateError {
+    let input = if text.starts_with("$$") {
+        scope.context()
+    } else {
+        scope.input
+    };
+    runtime_error(format!(
+        "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{}'",
+        serde_json::to_string(input).unwrap_or_default()
+    ))
 }
 
 pub(crate) fn eval_intrinsic(
@@ -220,4 +274,67 @@ pub(crate) fn eval_intrinsic(
         error: e.error_name().to_string(),
         cause: Some(e.cause()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::asl::parse::parse_definition;
+    use crate::engine::history::write_compact;
+
+    /// The compiled `Parameters` of a one-state definition.
+    fn parameters(parameters: Value) -> Payload {
+        let definition = json!({
+            "StartAt": "P",
+            "States": { "P": { "Type": "Pass", "Parameters": parameters, "End": true } }
+        });
+        let mut parsed = parse_definition(&definition).expect("a valid definition");
+        parsed.states.remove(0).io.parameters.expect("Parameters")
+    }
+
+    fn both(payload: &Payload, input: &Value) -> (Result<Value, StateError>, Result<(bool, String), StateError>) {
+        let context = || json!({ "Execution": { "Name": "e" }, "State": { "Name": "P" } });
+        let scope = Scope::new(input, &context, &[]);
+        let seed = std::cell::Cell::new(7u64);
+        let value = eval_payload(payload, &scope, &mut || crate::random::next(&seed));
+        seed.set(7);
+        let mut text = String::new();
+        let written = write_payload(payload, &scope, &mut || crate::random::next(&seed), &mut text);
+        (value, written.map(|ok| (ok, text)))
+    }
+
+    #[test]
+    fn written_payloads_are_the_text_of_evaluated_ones() {
+        let input = json!({ "a": { "b": [1, "x\n", null] }, "items": [{ "id": 1 }, { "id": 2 }], "s": "q\"t" });
+        let cases = [
+            json!({ "k": "constant", "n.$": "$.a.b[0]", "whole.$": "$", "ids.$": "$.items[*].id" }),
+            json!({ "nested": { "deep.$": "$.a.b", "list": [1, { "s.$": "$.s" }] }, "ctx.$": "$$.State.Name" }),
+            json!({ "f.$": "States.Format('{} and {}', $.s, $.a.b[1])", "u.$": "States.UUID()", "j.$": "States.JsonToString($.a)" }),
+            // `a` and `a.$` are one field: the first one's place, the last one's value.
+            json!({ "a": 1, "z": 2, "a.$": "$.s" }),
+        ];
+        for case in cases {
+            let payload = parameters(case.clone());
+            let (value, written) = both(&payload, &input);
+            let value = value.unwrap();
+            let (ok, text) = written.unwrap();
+            assert!(ok, "{case}");
+            let mut expected = String::new();
+            assert!(write_compact(&value, &mut expected));
+            assert_eq!(text, expected, "{case}");
+        }
+        let (value, _) = both(&parameters(json!({ "a": 1, "z": 2, "a.$": "$.s" })), &input);
+        assert_eq!(serde_json::to_string(&value.unwrap()).unwrap(), r#"{"a":"q\"t","z":2}"#);
+    }
+
+    #[test]
+    fn a_missing_path_fails_alike_and_a_float_is_declined() {
+        let input = json!({ "a": 1 });
+        let (value, written) = both(&parameters(json!({ "x.$": "$.missing" })), &input);
+        assert_eq!(written.unwrap_err(), value.unwrap_err());
+        let (_, written) = both(&parameters(json!({ "n.$": "$.a", "f": 1.5 })), &input);
+        assert!(!written.unwrap().0);
+    }
 }

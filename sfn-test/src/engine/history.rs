@@ -223,7 +223,7 @@ pub(crate) fn write_compact(value: &Value, out: &mut String) -> bool {
 
 /// A JSON string as serde_json escapes it: `\"`, `\\`, the short escapes for control
 /// characters that have one, `\u00xx` for the others; everything else as it is.
-fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     // Most strings need no escape: one check over all bytes (without an early exit, so that it
     // compiles to vector instructions), one copy.

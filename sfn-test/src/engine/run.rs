@@ -1194,18 +1194,39 @@ impl<'a> Run<'a> {
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, Some(token.text()));
         let scope = Scope::new(input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
-        let mut parameters = match state.jsonata.as_deref() {
-            Some(j) => self.jsonata_arguments(j, &scope)?,
+        let parsed = self.task_resource(state, task);
+        let family = &parsed.1;
+        // A service integration's parameters that only the history and the call record keep
+        // are written as text straight from the template (see `Params`).
+        let as_text = self.recording(frame)
+            && matches!(family, Family::Service { .. })
+            && self.answered_by_name(state, task, frame);
+        let mut params = match state.jsonata.as_deref() {
+            Some(j) => Params::of(self.jsonata_arguments(j, &scope)?),
             None => {
                 let selected = self.effective_input(state, input, &scope)?;
+                let scope = scope.with_input(selected.as_ref().unwrap_or(input));
                 match &state.io.parameters {
-                    Some(p) => eval_payload(p, &scope.with_input(selected.as_ref().unwrap_or(input)), &mut rng)?,
-                    None => selected.unwrap_or_else(|| input.clone()),
+                    Some(p) if as_text => {
+                        let draws = self.rng.get();
+                        let mut text = String::new();
+                        if data::write_payload(p, &scope, &mut rng, &mut text)? {
+                            Params::text(&text)
+                        } else {
+                            // A float: evaluated again from the same random draws.
+                            self.rng.set(draws);
+                            Params::of(eval_payload(p, &scope, &mut rng)?)
+                        }
+                    }
+                    Some(p) => Params::of(eval_payload(p, &scope, &mut rng)?),
+                    None => Params::of(selected.unwrap_or_else(|| input.clone())),
                 }
             }
         };
-        if let Some(problem) = resource.parameter_problem(&parameters) {
-            let shown = serde_json::to_string(&parameters).unwrap_or_default();
+        if resource.checks_parameters()
+            && let Some(problem) = resource.parameter_problem(params.value())
+        {
+            let shown = serde_json::to_string(params.value()).unwrap_or_default();
             return Err(runtime_error(format!(
                 "The Parameters '{shown}' could not be used to start the Task: [{problem}]"
             ))
@@ -1213,28 +1234,17 @@ impl<'a> Run<'a> {
         }
         let timeout = self.seconds(task.timeout.as_ref(), &scope, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
-        let parsed = self.task_resource(state, task);
-        let family = &parsed.1;
         // The history's copy of the parameters is also the call record's.
-        let recorded = self.recording(frame).then(|| Recorded::of(&parameters));
-        self.task_scheduled(frame, family, &parameters, recorded.as_ref(), timeout, heartbeat);
+        let recorded = self.recording(frame).then(|| params.recorded());
+        self.task_scheduled(frame, family, &params, recorded.as_ref(), timeout, heartbeat);
         let task_token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string());
         let explicit = self
-            .keyed_mock(self.cfg.mocks, state, resource, &task.resource, &parameters, frame)
-            .or_else(|| {
-                self.keyed_mock(
-                    self.cfg.fallback_mocks,
-                    state,
-                    resource,
-                    &task.resource,
-                    &parameters,
-                    frame,
-                )
-            });
+            .keyed_mock(self.cfg.mocks, state, resource, &task.resource, &params, frame)
+            .or_else(|| self.keyed_mock(self.cfg.fallback_mocks, state, resource, &task.resource, &params, frame));
         // A mock keyed for this call wins; else a registered child state machine runs; else the
         // scenario's default mock answers.
-        let child = if explicit.is_none() {
-            self.child_for(resource, &parameters)
+        let child = if explicit.is_none() && !self.cfg.children.is_empty() {
+            self.child_for(resource, params.value())
         } else {
             None
         };
@@ -1271,7 +1281,7 @@ impl<'a> Run<'a> {
             let call = TaskCall {
                 state: state.name.to_string(),
                 resource: task.resource.clone(),
-                input: std::mem::take(&mut parameters),
+                input: params.take(),
                 attempt: attempt_no,
                 task_token: task_token.clone(),
             };
@@ -1302,7 +1312,7 @@ impl<'a> Run<'a> {
                 },
                 None => answer.await,
             };
-            parameters = call.input;
+            params = Params::of(call.input);
             match outcome {
                 Ok((result, raw)) => (result.map(Answered::Owned), raw),
                 Err(e) => return Err(self.fail_harness(e)),
@@ -1314,13 +1324,18 @@ impl<'a> Run<'a> {
         };
         // The record keeps what writing the keys out needs, when a test reads the calls.
         let keys = {
-            let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, &parameters, frame);
+            let parameters = if self.cfg.resources.is_empty() {
+                &Value::Null
+            } else {
+                params.value()
+            };
+            let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, parameters, frame);
             CallKeys { qualified, logicals }
         };
         let call = CallParts {
             state: Arc::clone(&state.name),
             resource: Arc::clone(&parsed.2),
-            input: recorded.unwrap_or_else(|| Recorded::Value(Arc::new(parameters))),
+            input: recorded.unwrap_or_else(|| Recorded::Value(Arc::new(params.take()))),
             attempt: attempt_no,
             task_token,
         };
@@ -1423,7 +1438,7 @@ impl<'a> Run<'a> {
         &self,
         frame: &Frame<'_>,
         family: &Family,
-        parameters: &Value,
+        params: &Params,
         recorded: Option<&Recorded>,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
@@ -1436,7 +1451,9 @@ impl<'a> Run<'a> {
             Family::Lambda { arn } => {
                 let mut extra = vec![("resource", json!(arn))];
                 extra.extend(timing);
-                family.emit(self, frame, "Scheduled", || with_payload("input", parameters, &extra));
+                family.emit(self, frame, "Scheduled", || {
+                    with_payload("input", params.value(), &extra)
+                });
                 self.event(frame, "LambdaFunctionStarted", || None);
             }
             Family::Activity { arn } => {
@@ -1445,7 +1462,9 @@ impl<'a> Run<'a> {
                 if let Some(h) = heartbeat {
                     extra.push(("heartbeatInSeconds", json!(h)));
                 }
-                family.emit(self, frame, "Scheduled", || with_payload("input", parameters, &extra));
+                family.emit(self, frame, "Scheduled", || {
+                    with_payload("input", params.value(), &extra)
+                });
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
             Family::Service {
@@ -1461,7 +1480,7 @@ impl<'a> Run<'a> {
                         ("region", Field::Str(Arc::clone(&self.region))),
                         (
                             "parameters",
-                            Field::Recorded(recorded.cloned().unwrap_or_else(|| Recorded::of(parameters))),
+                            Field::Recorded(recorded.cloned().unwrap_or_else(|| params.recorded())),
                         ),
                     ];
                     fields.extend(timing.into_iter().map(|(k, v)| (k, Field::Json(v))));
@@ -1556,34 +1575,69 @@ impl<'a> Run<'a> {
         state: &State,
         resource: &Resource,
         arn: &str,
-        parameters: &Value,
+        params: &Params,
         frame: &Frame<'_>,
     ) -> Option<(String, &'m Mock)> {
         if mocks.is_empty() {
             return None;
         }
-        let mut found: Option<(String, &'m Mock)> = None;
-        let mut try_key = |key: &str| {
-            if found.is_none()
-                && !key.is_empty()
-                && let Some(m) = mocks.get(key)
-            {
-                found = Some((key.to_string(), m));
-            }
+        let lookup = |key: &str| {
+            (!key.is_empty())
+                .then(|| mocks.get_key_value(key))
+                .flatten()
+                .map(|(k, m)| (k.clone(), m))
         };
-        if !frame.prefix.is_empty() {
-            try_key(&format!("{}/{}", frame.prefix, state.name));
+        if !frame.prefix.is_empty()
+            && let Some(found) = lookup(&format!("{}/{}", frame.prefix, state.name))
+        {
+            return Some(found);
         }
-        try_key(&state.name);
+        if let Some(found) = lookup(&state.name) {
+            return Some(found);
+        }
+        // The rest of the keys come from the parameters: read only when the names found none.
+        let parameters = params.value();
+        let mut found = None;
         if !self.cfg.resources.is_empty() {
             call_identifiers(resource, arn, parameters, |id| {
-                if let Some(logical) = self.cfg.resources.get(id) {
-                    try_key(logical);
+                if found.is_none()
+                    && let Some(logical) = self.cfg.resources.get(id)
+                {
+                    found = lookup(logical);
                 }
             });
         }
-        call_identifiers(resource, arn, parameters, &mut try_key);
+        if found.is_none() {
+            call_identifiers(resource, arn, parameters, |id| {
+                if found.is_none() {
+                    found = lookup(id);
+                }
+            });
+        }
         found
+    }
+
+    /// True when, before the parameters are evaluated, the mock that answers is certain and
+    /// answers at once without reading them: a `Mock::ret` under the state's (qualified) name,
+    /// or the default one when no mock is keyed; no deadline, no child state machine.
+    fn answered_by_name(&self, state: &State, task: &Task, frame: &Frame<'_>) -> bool {
+        if task.timeout.is_some() || task.heartbeat.is_some() || !self.cfg.children.is_empty() {
+            return false;
+        }
+        let by_name = |mocks: &'a BTreeMap<String, Mock>| {
+            let qualified = (!frame.prefix.is_empty()).then(|| format!("{}/{}", frame.prefix, state.name));
+            qualified
+                .and_then(|q| mocks.get(&q))
+                .or_else(|| mocks.get(&*state.name))
+        };
+        let mock = if !self.cfg.mocks.is_empty() {
+            by_name(self.cfg.mocks)
+        } else if !self.cfg.fallback_mocks.is_empty() {
+            by_name(self.cfg.fallback_mocks)
+        } else {
+            self.cfg.default_mock
+        };
+        mock.is_some_and(|m| m.immediate().is_some())
     }
 
     /// What [`mock_keys`](Run::mock_keys) needs from the run and the frame: the qualified name
@@ -2454,6 +2508,53 @@ impl Answered {
         match self {
             Answered::Owned(v) => Recorded::of(v),
             Answered::Shared(m) => Recorded::Mock(m.clone()),
+        }
+    }
+}
+
+/// A Task attempt's parameters: their value, or their JSON text alone when only the history
+/// and the call record keep them (see [`Run::answered_by_name`]). The value is parsed from the
+/// text if anything else reads it after all.
+struct Params {
+    value: OnceCell<Value>,
+    text: Option<Arc<str>>,
+}
+
+impl Params {
+    fn of(value: Value) -> Params {
+        Params {
+            value: OnceCell::from(value),
+            text: None,
+        }
+    }
+
+    fn text(text: &str) -> Params {
+        Params {
+            value: OnceCell::new(),
+            text: Some(Arc::from(text)),
+        }
+    }
+
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| {
+            // The text was written from values as serde_json writes them, so it parses back.
+            self.text
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or(Value::Null)
+        })
+    }
+
+    fn take(&mut self) -> Value {
+        self.value();
+        self.value.take().unwrap_or_default()
+    }
+
+    /// The history's copy.
+    fn recorded(&self) -> Recorded {
+        match &self.text {
+            Some(text) => Recorded::Text(Arc::clone(text)),
+            None => Recorded::of(self.value()),
         }
     }
 }

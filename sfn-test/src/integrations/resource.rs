@@ -43,6 +43,11 @@ impl Resource {
     /// between the brackets of "The Parameters '...' could not be used to start the Task: [...]".
     /// API Gateway takes `Headers` and `QueryParameters` only as maps of string lists
     /// (conformance `services.test_apigetway_task_service...test_invoke_with_headers[*]`).
+    /// Whether [`parameter_problem`](Resource::parameter_problem) looks at the parameters at all.
+    pub fn checks_parameters(&self) -> bool {
+        matches!(self, Resource::Service { service, action, .. } if service == "apigateway" && action == "invoke")
+    }
+
     pub fn parameter_problem(&self, parameters: &serde_json::Value) -> Option<String> {
         let Resource::Service { service, action, .. } = self else {
             return None;

@@ -411,3 +411,37 @@ fn history_shows_each_state_output_whether_passed_on_or_changed() {
         ]
     );
 }
+
+#[test]
+fn task_parameters_are_the_same_with_history_or_without() {
+    // The history keeps a Task's parameters as text written straight from the template; a
+    // float falls back to the value, from the same random draws.
+    for parameters in [
+        json!({ "FunctionName": "fn", "Payload": { "r.$": "States.MathRandom(1, 1000000)", "id.$": "$.id" } }),
+        json!({ "FunctionName": "fn", "Payload": { "r.$": "States.MathRandom(1, 1000000)", "f": 1.5 } }),
+    ] {
+        let sm = machine(json!({
+            "StartAt": "Call",
+            "States": { "Call": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": parameters, "End": true
+            } }
+        }));
+        let scenario = || {
+            sm.scenario()
+                .input(json!({ "id": 7 }))
+                .default_mock(Mock::ret(json!({ "ok": true })))
+        };
+        let with = scenario().run().unwrap();
+        let without = scenario().without_history().run().unwrap();
+        let sent = |run: &Execution| run.calls("Call").first().map(|v| (*v).clone());
+        assert_eq!(sent(&with), sent(&without), "{parameters}");
+        let scheduled = with
+            .history()
+            .iter()
+            .find_map(|e| e.details().filter(|(k, _)| *k == "taskScheduledEventDetails"))
+            .map(|(_, d)| d["parameters"].clone());
+        assert_eq!(scheduled, sent(&with), "{parameters}");
+        assert!(sent(&with).unwrap()["Payload"]["r"].is_u64());
+    }
+}
