@@ -327,6 +327,8 @@ pub(crate) struct Run<'a> {
     region: Arc<str>,
     /// Distributed Map Runs and the objects their ResultWriters wrote.
     dmap: distributed::DistributedState,
+    /// Reused for writing Task parameters as text.
+    scratch: Cell<String>,
 }
 
 /// Runs an execution to its end on the virtual clock.
@@ -334,13 +336,19 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
     // Room for a run through every top-level state once, so short executions never grow
     // these (longer ones grow them as usual).
     let n = cfg.definition.states.len();
-    let events = if cfg.record_history { 2 * n + 4 } else { 0 };
+    let (mut events, mut tasks) = (4, 0);
+    for state in &cfg.definition.states {
+        // Entered and exited; a Task attempt adds scheduled, started and its result.
+        events += if matches!(state.kind, StateKind::Task(_)) { 5 } else { 2 };
+        tasks += usize::from(matches!(state.kind, StateKind::Task(_)));
+    }
+    let events = if cfg.record_history { events } else { 0 };
     let run = Run {
         clock: Clock::new(cfg.start),
         log: RefCell::new(EventLog::new(cfg.record_history, events)),
         path: RefCell::new(Vec::with_capacity(n)),
         top_path: RefCell::new(Vec::with_capacity(n)),
-        calls: RefCell::new(Vec::new()),
+        calls: RefCell::new(Vec::with_capacity(tasks)),
         visits: RefCell::new(Visits::default()),
         variables_at: RefCell::new(BTreeMap::new()),
         rng: Cell::new(cfg.seed ^ 0x9E37_79B9_7F4A_7C15),
@@ -358,6 +366,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         role_arn: OnceCell::new(),
         region: Arc::from(cfg.region),
         dmap: distributed::DistributedState::default(),
+        scratch: Cell::new(String::new()),
         cfg,
     };
     let status_output = Drive {
@@ -1209,13 +1218,20 @@ impl<'a> Run<'a> {
                 match &state.io.parameters {
                     Some(p) if as_text => {
                         let draws = self.rng.get();
-                        let mut text = String::new();
-                        if data::write_payload(p, &scope, &mut rng, &mut text)? {
-                            Params::text(&text)
-                        } else {
-                            // A float: evaluated again from the same random draws.
-                            self.rng.set(draws);
-                            Params::of(eval_payload(p, &scope, &mut rng)?)
+                        let mut text = self.scratch.take();
+                        text.clear();
+                        text.reserve(256);
+                        let written = data::write_payload(p, &scope, &mut rng, &mut text);
+                        let params = matches!(written, Ok(true)).then(|| Params::text(&text));
+                        self.scratch.set(text);
+                        written?;
+                        match params {
+                            Some(params) => params,
+                            None => {
+                                // A float: evaluated again from the same random draws.
+                                self.rng.set(draws);
+                                Params::of(eval_payload(p, &scope, &mut rng)?)
+                            }
                         }
                     }
                     Some(p) => Params::of(eval_payload(p, &scope, &mut rng)?),
