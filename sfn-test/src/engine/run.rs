@@ -199,7 +199,8 @@ pub(crate) struct Outcome {
     pub status: Status,
     pub output: Option<Value>,
     pub path: Vec<Arc<str>>,
-    pub top_path: Vec<Arc<str>>,
+    /// Indices into `path`.
+    pub top_path: Vec<usize>,
     pub history: Vec<Event>,
     pub calls: Vec<PendingCall>,
     pub end: Millis,
@@ -300,7 +301,7 @@ pub(crate) struct Run<'a> {
     clock: Clock,
     log: RefCell<EventLog>,
     path: RefCell<Vec<Arc<str>>>,
-    top_path: RefCell<Vec<Arc<str>>>,
+    top_path: RefCell<Vec<usize>>,
     calls: RefCell<Vec<PendingCall>>,
     visits: RefCell<Visits>,
     variables_at: RefCell<BTreeMap<String, Map<String, Value>>>,
@@ -725,10 +726,12 @@ impl<'a> Run<'a> {
             self.detached_steps.set(self.detached_steps.get() + 1);
             return Ok(0);
         }
-        self.path.borrow_mut().push(state.name.clone());
+        let mut path = self.path.borrow_mut();
         if frame.parent.is_none() {
-            self.top_path.borrow_mut().push(state.name.clone());
+            self.top_path.borrow_mut().push(path.len());
         }
+        path.push(state.name.clone());
+        drop(path);
         if self.first_visit(state, ENTERED) {
             self.new_states.borrow_mut().push(state.pointer.clone());
         }
@@ -1108,7 +1111,6 @@ impl<'a> Run<'a> {
     ) -> Result<(Value, Option<usize>), Fault> {
         let _ = entered;
         let parsed = self.task_resource(state, task);
-        let resource = &parsed.0;
         let mut counts = vec![0u64; task.retry.len()];
         let mut retry_count = 0u64;
         let mut attempt_no = 0u32;
@@ -1127,7 +1129,7 @@ impl<'a> Run<'a> {
                 .task_attempt(
                     state,
                     task,
-                    resource,
+                    &parsed,
                     attempt_input,
                     frame,
                     entered_time,
@@ -1187,13 +1189,14 @@ impl<'a> Run<'a> {
         &self,
         state: &'a State,
         task: &'a Task,
-        resource: &Resource,
+        parsed: &ParsedTask,
         input: Value,
         frame: &Frame<'_>,
         entered_time: Millis,
         retry_count: u64,
         attempt_no: u32,
     ) -> Result<Value, Fault> {
+        let resource = &parsed.0;
         let raw_input = input;
         let input = &raw_input;
         let vars = frame.scopes();
@@ -1203,7 +1206,6 @@ impl<'a> Run<'a> {
         let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, Some(token.text()));
         let scope = Scope::new(input, &ctx_fn, &vars);
         let mut rng = || self.next_random();
-        let parsed = self.task_resource(state, task);
         let family = &parsed.1;
         // A service integration's parameters that only the history and the call record keep
         // are written as text straight from the template (see `Params`).

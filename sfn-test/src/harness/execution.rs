@@ -77,7 +77,15 @@ impl Execution {
 
     /// The states entered outside any Parallel branch or Map iteration, in order.
     pub fn top_path(&self) -> &[String] {
-        self.top_path.get_or_init(|| names(&self.outcome.top_path))
+        self.top_path.get_or_init(|| {
+            let path = &self.outcome.path;
+            self.outcome
+                .top_path
+                .iter()
+                .filter_map(|&i| path.get(i))
+                .map(|s| s.to_string())
+                .collect()
+        })
     }
 
     /// The history events, shaped like AWS's, with virtual timestamps.
