@@ -1,9 +1,12 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::io;
 use std::sync::Arc;
 
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value, json};
 
 use crate::clock::{Millis, format_timestamp};
@@ -148,11 +151,13 @@ impl Recorded {
             // Written into, then copied out at its exact size: a history holds thousands of
             // these, and spare capacity in each made a long history's memory (and page
             // faults) grow several times over.
-            static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+            static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
         let text = SCRATCH.with_borrow_mut(|buf| {
             buf.clear();
-            write_compact(value, buf).then(|| Arc::from(buf.as_str()))
+            write_compact(value, buf)
+                .then(|| std::str::from_utf8(buf).ok().map(Arc::from))
+                .flatten()
         });
         match text {
             Some(text) => Recorded::Text(text),
@@ -163,7 +168,7 @@ impl Recorded {
     /// The payload, as recorded.
     pub(crate) fn value(&self) -> Value {
         match self {
-            // The text was written from a `Value` as serde_json writes it, so it parses back.
+            // The text was written from a `Value` by serde_json, so it parses back.
             Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
             Recorded::Value(v) => Value::clone(v),
             Recorded::Mock(m) => m.returned().cloned().unwrap_or(Value::Null),
@@ -172,122 +177,37 @@ impl Recorded {
 }
 
 /// Appends `value` as serde_json's compact text; `false` (and `out` left partly written) at the
-/// first float, whose text might not parse back to the same bits. Written out here because the
-/// history keeps a copy of every state's input and output: serde's generic serializer cost
-/// twice as much per state.
-pub(crate) fn write_compact(value: &Value, out: &mut String) -> bool {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => {
-            let mut digits = itoa::Buffer::new();
-            if let Some(u) = n.as_u64() {
-                out.push_str(digits.format(u));
-            } else if let Some(i) = n.as_i64() {
-                out.push_str(digits.format(i));
-            } else {
-                return false;
-            }
-        }
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if !write_compact(item, out) {
-                    return false;
-                }
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(k, out);
-                out.push(':');
-                if !write_compact(v, out) {
-                    return false;
-                }
-            }
-            out.push('}');
-        }
-    }
-    true
+/// first float, whose text might not parse back to the same bits.
+pub(crate) fn write_compact(value: &Value, out: &mut Vec<u8>) -> bool {
+    let saw_float = Cell::new(false);
+    let written = value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut *out,
+            FloatSpy(&saw_float),
+        ))
+        .is_ok();
+    written && !saw_float.get()
 }
 
-/// A JSON string as serde_json escapes it: `\"`, `\\`, the short escapes for control
-/// characters that have one, `\u00xx` for the others; everything else as it is.
-pub(crate) fn write_string(s: &str, out: &mut String) {
-    let bytes = s.as_bytes();
-    // Most strings need no escape: one check over all bytes (without an early exit, so that it
-    // compiles to vector instructions), one copy.
-    let plain = !bytes
-        .iter()
-        .fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-    if plain {
-        out.reserve(bytes.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    out.push('"');
-    let (mut start, mut i) = (0, 0);
-    while i < bytes.len() {
-        // Eight bytes at a time while none of them needs an escape.
-        if let Some(word) = bytes.get(i..i + 8)
-            && !needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default()))
-        {
-            i += 8;
-            continue;
-        }
-        let end = (i + 8).min(bytes.len());
-        while i < end {
-            let b = bytes[i];
-            i += 1;
-            if b >= 0x20 && b != b'"' && b != b'\\' {
-                continue;
-            }
-            // `b` is ASCII, so both ends are character boundaries.
-            out.push_str(&s[start..i - 1]);
-            start = i;
-            match b {
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                b'\n' => out.push_str("\\n"),
-                b'\r' => out.push_str("\\r"),
-                b'\t' => out.push_str("\\t"),
-                0x08 => out.push_str("\\b"),
-                0x0c => out.push_str("\\f"),
-                _ => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.push_str("\\u00");
-                    out.push(char::from(HEX[usize::from(b >> 4)]));
-                    out.push(char::from(HEX[usize::from(b & 0xf)]));
-                }
-            }
-        }
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
+/// Appends `key` as a JSON string, escaped as serde_json escapes it.
+pub(crate) fn write_key(key: &str, out: &mut Vec<u8>) {
+    // Writing into a vector cannot fail.
+    let _ = serde_json::to_writer(out, key);
 }
 
-/// Whether any of the eight bytes of `word` is a control character, `"` or `\` (the
-/// bit tricks of "Bit Twiddling Hacks": a byte below n, a zero byte).
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
-    control | quote | backslash != 0
+/// serde_json's compact output, noting whether a float was written.
+struct FloatSpy<'a>(&'a Cell<bool>);
+
+impl Formatter for FloatSpy<'_> {
+    fn write_f32<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        self.0.set(true);
+        CompactFormatter.write_f32(writer, value)
+    }
+
+    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        self.0.set(true);
+        CompactFormatter.write_f64(writer, value)
+    }
 }
 
 impl Event {
@@ -382,50 +302,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compact_text_is_serde_jsons() {
-        let mut every_byte = String::new();
-        for b in 0u8..0x80 {
-            every_byte.push(char::from(b));
-            every_byte.push_str("abcdefgh");
-        }
-        let values = [
-            json!(null),
-            json!([true, false, 0, -1, u64::MAX, i64::MIN, "", "é ☃ 𝄞"]),
-            json!({ "a": { "b": [[], {}, [1, [2, { "c": null }]]] }, "key \"q\"\n": every_byte }),
-            json!({ "z": 1, "a": 2, "m": { "y": [], "b": "\u{7f}\u{1f}\u{0}" } }),
-            json!([
-                "0123456\"",
-                "01234567\\",
-                "012345678\n",
-                "a long plain string of more than eight bytes",
-                "ééééé\u{1}"
-            ]),
-        ];
-        for v in &values {
-            let mut out = String::new();
-            assert!(write_compact(v, &mut out));
-            assert_eq!(out, serde_json::to_string(v).unwrap());
-            assert_eq!(Recorded::of(v).value(), *v);
-        }
-    }
-
-    #[test]
-    fn every_ascii_byte_at_every_offset_of_a_word() {
-        for b in 0u8..0x80 {
-            for offset in 0..16 {
-                let text = format!("{}{}{}", "a".repeat(offset), char::from(b), "z".repeat(9));
-                let mut out = String::new();
-                write_string(&text, &mut out);
-                assert_eq!(out, serde_json::to_string(&text).unwrap());
-            }
-        }
-    }
-
-    #[test]
     fn floats_are_kept_as_values() {
         let v = json!({ "a": [1, 0.1] });
-        assert!(!write_compact(&v, &mut String::new()));
+        assert!(!write_compact(&v, &mut Vec::new()));
         assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
         assert_eq!(Recorded::of(&v).value(), v);
+        let exact = json!({ "s": "é \"q\"\n", "n": [u64::MAX, i64::MIN] });
+        assert!(matches!(Recorded::of(&exact), Recorded::Text(_)));
+        assert_eq!(Recorded::of(&exact).value(), exact);
     }
 }
