@@ -269,10 +269,18 @@ struct Frame<'p> {
 }
 
 impl<'p> Frame<'p> {
-    fn child(parent: &'p Frame<'p>, prefix: Rc<str>, last_event: u64, map_item: Option<(usize, Value)>) -> Frame<'p> {
+    /// A frame inside `parent`; `empty` is a shared empty scope (a branch's first `Assign`
+    /// copies it), so that a Map iteration without variables allocates none.
+    fn child(
+        parent: &'p Frame<'p>,
+        empty: &Variables,
+        prefix: Rc<str>,
+        last_event: u64,
+        map_item: Option<(usize, Value)>,
+    ) -> Frame<'p> {
         Frame {
             parent: Some(parent),
-            variables: RefCell::new(Rc::new(Map::new())),
+            variables: RefCell::new(Rc::clone(empty)),
             last_event: Cell::new(last_event),
             prefix,
             map_item,
@@ -1785,8 +1793,9 @@ impl<'a> Run<'a> {
         };
         let started = self.event(frame, "ParallelStateStarted", || None);
         let prefix: Rc<str> = Rc::from(qualified(&frame.prefix, &state.name));
+        let empty: Variables = Rc::new(Map::new());
         let frames: Vec<Frame<'_>> = (0..p.branches.len())
-            .map(|_| Frame::child(frame, Rc::clone(&prefix), started, None))
+            .map(|_| Frame::child(frame, &empty, Rc::clone(&prefix), started, None))
             .collect();
         let mut results: Vec<Option<Value>> = vec![None; p.branches.len()];
         let _others = self.clock.others();
@@ -2005,9 +2014,10 @@ impl<'a> Run<'a> {
             Vec::new()
         });
         let base_event = frame.last_event.get();
+        let empty: Variables = Rc::new(Map::new());
         let frames: Vec<Frame<'_>> = (0..len)
             .map(|_| {
-                let mut f = Frame::child(frame, Rc::clone(&prefix), base_event, None);
+                let mut f = Frame::child(frame, &empty, Rc::clone(&prefix), base_event, None);
                 f.detached |= m.distributed;
                 f
             })

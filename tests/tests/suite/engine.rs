@@ -445,3 +445,31 @@ fn task_parameters_are_the_same_with_history_or_without() {
         assert!(sent(&with).unwrap()["Payload"]["r"].is_u64());
     }
 }
+
+#[test]
+fn map_iterations_keep_their_variables_to_themselves() {
+    // AWS docs, "Variable scope": a variable assigned in a Map iteration is that iteration's.
+    let sm = machine(json!({
+        "StartAt": "Each",
+        "States": { "Each": {
+            "Type": "Map", "End": true,
+            "ItemProcessor": {
+                "StartAt": "Keep",
+                "States": {
+                    "Keep": { "Type": "Pass", "Assign": { "mine.$": "$.v" }, "Next": "Show" },
+                    "Show": { "Type": "Pass", "Parameters": { "mine.$": "$mine" }, "End": true }
+                }
+            }
+        } }
+    }));
+    let run = sm
+        .scenario()
+        .input(json!([{ "v": 1 }, { "v": 2 }, { "v": 3 }]))
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+    assert_eq!(
+        run.output(),
+        Some(&json!([{ "mine": 1 }, { "mine": 2 }, { "mine": 3 }]))
+    );
+}
