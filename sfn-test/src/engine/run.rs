@@ -288,6 +288,11 @@ impl<'p> Frame<'p> {
         }
     }
 
+    /// `Outer/Inner`: a state's name qualified by the enclosing Parallel/Map states, inside one.
+    fn qualified(&self, state: &State) -> Option<String> {
+        (!self.prefix.is_empty()).then(|| format!("{}/{}", self.prefix, state.name))
+    }
+
     fn scopes(&self) -> Vec<Variables> {
         let mut chain = Vec::new();
         let mut frame = Some(self);
@@ -1609,40 +1614,13 @@ impl<'a> Run<'a> {
         if mocks.is_empty() {
             return None;
         }
-        let lookup = |key: &str| {
-            (!key.is_empty())
-                .then(|| mocks.get_key_value(key))
-                .flatten()
-                .map(|(k, m)| (k.clone(), m))
-        };
-        if !frame.prefix.is_empty()
-            && let Some(found) = lookup(&format!("{}/{}", frame.prefix, state.name))
-        {
+        if let Some(found) = named_mock(mocks, state, frame) {
             return Some(found);
         }
-        if let Some(found) = lookup(&state.name) {
-            return Some(found);
-        }
-        // The rest of the keys come from the parameters: read only when the names found none.
-        let parameters = params.value();
-        let mut found = None;
-        if !self.cfg.resources.is_empty() {
-            call_identifiers(resource, arn, parameters, |id| {
-                if found.is_none()
-                    && let Some(logical) = self.cfg.resources.get(id)
-                {
-                    found = lookup(logical);
-                }
-            });
-        }
-        if found.is_none() {
-            call_identifiers(resource, arn, parameters, |id| {
-                if found.is_none() {
-                    found = lookup(id);
-                }
-            });
-        }
-        found
+        // The other keys come from the parameters: listed only when the names found none.
+        self.mock_keys(state, resource, arn, params.value(), frame)
+            .into_iter()
+            .find_map(|key| mocks.get_key_value(&key).map(|(k, m)| (k.clone(), m)))
     }
 
     /// True when, before the parameters are evaluated, the mock that answers is certain and
@@ -1652,12 +1630,7 @@ impl<'a> Run<'a> {
         if task.timeout.is_some() || task.heartbeat.is_some() || !self.cfg.children.is_empty() {
             return false;
         }
-        let by_name = |mocks: &'a BTreeMap<String, Mock>| {
-            let qualified = (!frame.prefix.is_empty()).then(|| format!("{}/{}", frame.prefix, state.name));
-            qualified
-                .and_then(|q| mocks.get(&q))
-                .or_else(|| mocks.get(&*state.name))
-        };
+        let by_name = |mocks| named_mock(mocks, state, frame).map(|(_, m)| m);
         let mock = if !self.cfg.mocks.is_empty() {
             by_name(self.cfg.mocks)
         } else if !self.cfg.fallback_mocks.is_empty() {
@@ -1679,7 +1652,7 @@ impl<'a> Run<'a> {
         parameters: &Value,
         frame: &Frame<'_>,
     ) -> (Option<String>, Vec<String>) {
-        let qualified = (!frame.prefix.is_empty()).then(|| format!("{}/{}", frame.prefix, state.name));
+        let qualified = frame.qualified(state);
         let mut logicals = Vec::new();
         if !self.cfg.resources.is_empty() {
             call_identifiers(resource, arn, parameters, |id| {
@@ -2443,6 +2416,18 @@ type Answer<'m> = Pin<Box<dyn Future<Output = Result<(TaskResult, bool), Error>>
 /// A call's identifiers, in the order its mock keys list them: the ARN, a Lambda function
 /// resource's function, the usual name fields of the parameters (and each ARN's last
 /// `:`-separated part), EventBridge entries' bus names.
+/// The mock under the first of a call's keys that needs no parameters: the state's qualified
+/// name (in a Parallel branch or Map iteration), then its name (the order of
+/// [`CallKeys::keys`]).
+fn named_mock<'m>(mocks: &'m BTreeMap<String, Mock>, state: &State, frame: &Frame<'_>) -> Option<(String, &'m Mock)> {
+    let qualified = frame.qualified(state);
+    qualified
+        .as_deref()
+        .into_iter()
+        .chain([&*state.name])
+        .find_map(|key| mocks.get_key_value(key).map(|(k, m)| (k.clone(), m)))
+}
+
 fn call_identifiers<'v>(resource: &'v Resource, arn: &'v str, parameters: &'v Value, mut f: impl FnMut(&'v str)) {
     f(arn);
     if let Resource::LambdaFunction { function } = resource {
