@@ -84,6 +84,7 @@ mod random;
 mod runtime;
 pub mod sam;
 pub mod table;
+mod wildcard;
 
 pub use clock::{format_timestamp, parse_timestamp};
 pub use engine::{Event, S3Object, Status};

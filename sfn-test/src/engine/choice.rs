@@ -123,48 +123,18 @@ fn ordered(op: Operator, ordering: std::cmp::Ordering) -> bool {
 
 /// `StringMatches`: `*` matches any run of characters; `\*` and `\\` are literal.
 pub(crate) fn string_matches(text: &str, pattern: &str) -> bool {
-    #[derive(PartialEq)]
-    enum Token {
-        Star,
-        Char(char),
-    }
+    use crate::wildcard::Token;
     let mut tokens = Vec::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(escaped) => tokens.push(Token::Char(escaped)),
-                None => tokens.push(Token::Char('\\')),
-            },
-            '*' => tokens.push(Token::Star),
-            other => tokens.push(Token::Char(other)),
-        }
+        tokens.push(match c {
+            '\\' => Token::Char(chars.next().unwrap_or('\\')),
+            '*' => Token::Star,
+            other => Token::Char(other),
+        });
     }
     let text: Vec<char> = text.chars().collect();
-    // Iterative wildcard matching with backtracking to the last star.
-    let (mut t, mut p) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match tokens.get(p) {
-            Some(Token::Char(c)) if *c == text[t] => {
-                t += 1;
-                p += 1;
-            }
-            Some(Token::Star) => {
-                star = Some((p, t));
-                p += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    tokens[p..].iter().all(|t| *t == Token::Star)
+    crate::wildcard::matches(&tokens, &text)
 }
 
 #[cfg(test)]

@@ -411,7 +411,7 @@ fn select(event: &Value, path: &str) -> Result<Option<Value>, String> {
 mod pattern {
     use serde_json::Value;
 
-    use super::super::glob::{Glob, glob};
+    use crate::wildcard::{Glob, glob};
 
     /// `Ok` when `event` matches; else where and why it does not.
     pub(super) fn matches(pattern: &Value, event: &Value) -> Result<(), String> {

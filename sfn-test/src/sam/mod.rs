@@ -10,7 +10,6 @@ mod document;
 mod error;
 mod events;
 mod files;
-mod glob;
 mod globals;
 mod include;
 mod intrinsics;

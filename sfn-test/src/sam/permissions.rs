@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::document::escape;
-use super::glob::{Glob, glob};
 use super::intrinsics::{Evaluator, Resource, scalar};
+use crate::wildcard::{Glob, glob};
 
 /// Whether the role allows an action on a resource.
 #[derive(Clone, Debug, PartialEq, Eq)]

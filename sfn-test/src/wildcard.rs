@@ -1,17 +1,17 @@
-//! Wildcard patterns (`*` for any run of characters, optionally `?` for one), as IAM policies
-//! and EventBridge `wildcard` filters write them.
+//! Wildcard patterns: `*` for any run of characters and, in IAM policies, `?` for one, as IAM
+//! policies, EventBridge `wildcard` filters and Choice rules' `StringMatches` write them.
 
 /// How a pattern reads.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Glob {
+pub(crate) struct Glob {
     /// `?` matches one character (IAM); otherwise it is literal (EventBridge).
-    pub(super) any_one: bool,
+    pub(crate) any_one: bool,
     /// Letters compare case-insensitively.
-    pub(super) ignore_case: bool,
+    pub(crate) ignore_case: bool,
 }
 
 /// Whether `text` matches `pattern` as a whole.
-pub(super) fn glob(pattern: &str, text: &str, how: Glob) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str, how: Glob) -> bool {
     let fold = |s: &str| -> Vec<char> {
         if how.ignore_case {
             s.to_lowercase().chars().collect()
@@ -19,17 +19,44 @@ pub(super) fn glob(pattern: &str, text: &str, how: Glob) -> bool {
             s.chars().collect()
         }
     };
-    let (p, t) = (fold(pattern), fold(text));
+    let tokens: Vec<Token> = fold(pattern)
+        .into_iter()
+        .map(|c| match c {
+            '*' => Token::Star,
+            '?' if how.any_one => Token::AnyOne,
+            c => Token::Char(c),
+        })
+        .collect();
+    matches(&tokens, &fold(text))
+}
+
+/// One element of a compiled pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// Any run of characters, none included.
+    Star,
+    /// Any one character.
+    AnyOne,
+    /// This character.
+    Char(char),
+}
+
+/// Whether `text` matches the pattern as a whole.
+pub(crate) fn matches(pattern: &[Token], text: &[char]) -> bool {
     let (mut pi, mut ti) = (0, 0);
     // The last `*` seen and the text position it was tried at: backtrack there on a mismatch.
     let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
+    while ti < text.len() {
+        match pattern.get(pi) {
+            Some(Token::Star) => {
                 star = Some((pi, ti));
                 pi += 1;
             }
-            Some(c) if (*c == '?' && how.any_one) || *c == t[ti] => {
+            Some(Token::AnyOne) => {
+                pi += 1;
+                ti += 1;
+            }
+            Some(Token::Char(c)) if *c == text[ti] => {
                 pi += 1;
                 ti += 1;
             }
@@ -43,7 +70,7 @@ pub(super) fn glob(pattern: &str, text: &str, how: Glob) -> bool {
             },
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+    pattern[pi..].iter().all(|t| *t == Token::Star)
 }
 
 #[cfg(test)]
