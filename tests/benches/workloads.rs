@@ -286,13 +286,17 @@ fn read_json(path: &Path) -> Result<Value, String> {
 
 /// Single executions timed one by one: at least 5, at most 201, within `budget`; the median.
 fn median_single(budget: Duration, mut f: impl FnMut()) -> Duration {
-    let mut times = Vec::new();
-    let start = Instant::now();
-    while times.len() < 5 || (times.len() < 201 && start.elapsed() < budget) {
-        let t = Instant::now();
-        f();
-        times.push(t.elapsed());
-    }
+    paired_medians(budget, &mut f, || {}).0
+}
+
+/// The time of one call.
+fn timed(f: &mut impl FnMut()) -> Duration {
+    let t = Instant::now();
+    f();
+    t.elapsed()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
@@ -304,16 +308,10 @@ fn paired_medians(budget: Duration, mut a: impl FnMut(), mut b: impl FnMut()) ->
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
     let start = Instant::now();
     while ta.len() < 5 || (ta.len() < 201 && start.elapsed() < budget) {
-        let t = Instant::now();
-        a();
-        ta.push(t.elapsed());
-        let t = Instant::now();
-        b();
-        tb.push(t.elapsed());
+        ta.push(timed(&mut a));
+        tb.push(timed(&mut b));
     }
-    ta.sort();
-    tb.sort();
-    (ta[ta.len() / 2], tb[tb.len() / 2])
+    (median(ta), median(tb))
 }
 
 /// Back-to-back executions for `duration` (at least one): executions per second.

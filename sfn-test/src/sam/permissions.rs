@@ -741,8 +741,31 @@ mod tests {
 
     #[test]
     fn every_policy_template_names_actions_and_resources() {
-        for (name, _, actions, resources) in POLICY_TEMPLATES {
+        // IAM's shapes: `service:Action` (a lowercase service prefix, an action or a wildcard),
+        // and ARNs with the partition, `*`, or `{}` where the parameter is a whole ARN
+        // (`SecretArn`); a template's parameter is the `{}` placeholder of a resource.
+        for (name, parameter, actions, resources) in POLICY_TEMPLATES {
             assert!(!actions.is_empty() && !resources.is_empty(), "{name}");
+            for action in *actions {
+                let (service, what) = action.split_once(':').unwrap_or_default();
+                let service_ok = !service.is_empty()
+                    && service
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                assert!(service_ok && !what.is_empty(), "{name}: action {action}");
+            }
+            for resource in *resources {
+                assert!(
+                    *resource == "*" || *resource == "{}" || resource.starts_with("arn:{partition}:"),
+                    "{name}: resource {resource}"
+                );
+            }
+            if !parameter.is_empty() {
+                assert!(
+                    resources.iter().any(|r| r.contains("{}")),
+                    "{name} takes {parameter} but no resource uses it"
+                );
+            }
         }
     }
 }
