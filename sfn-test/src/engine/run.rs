@@ -657,7 +657,7 @@ impl<'a> Run<'a> {
                     recorded.take()
                 };
                 let entered = self.enter(state, &input, frame, entered_copy)?;
-                let (output, next) = match self.run_state(state, input, frame, entered).await {
+                let (output, next) = match self.run_state(state, input, frame).await {
                     Ok(x) => x,
                     Err(Fault::Failed(mut e) | Fault::Uncaught(mut e)) => {
                         let here = !e.cause.as_deref().unwrap_or("").starts_with("An error occurred");
@@ -809,7 +809,6 @@ impl<'a> Run<'a> {
         state: &'a State,
         input: Value,
         frame: &Frame<'_>,
-        entered: u64,
     ) -> Result<(Value, Option<usize>), Fault> {
         let entered_time = self.clock.now();
         let vars = frame.scopes();
@@ -970,7 +969,7 @@ impl<'a> Run<'a> {
                     cause,
                 }))
             }
-            StateKind::Task(task) => self.run_task(state, task, input, frame, entered, entered_time).await,
+            StateKind::Task(task) => self.run_task(state, task, input, frame, entered_time).await,
             StateKind::Parallel(p) => {
                 let retry = &p.retry;
                 let catch = &p.catch;
@@ -1035,15 +1034,15 @@ impl<'a> Run<'a> {
 
     /// Runs `attempt` under the state's retriers and catchers.
     #[allow(clippy::too_many_arguments)]
-    async fn with_retry<'f>(
-        &'f self,
+    async fn with_retry<F: Future<Output = Result<Value, Fault>>>(
+        &self,
         state: &'a State,
         retry: &'a [Retrier],
         catch: &'a [Catcher],
         input: Value,
-        frame: &'f Frame<'f>,
+        frame: &Frame<'_>,
         entered_time: Millis,
-        attempt: impl Fn(Value, u64) -> StateFuture<'f>,
+        attempt: impl Fn(Value, u64) -> F,
     ) -> Result<(Value, Option<usize>), Fault> {
         let mut counts = vec![0u64; retry.len()];
         let mut retry_count = 0u64;
@@ -1119,82 +1118,24 @@ impl<'a> Run<'a> {
         task: &'a Task,
         input: Value,
         frame: &Frame<'_>,
-        entered: u64,
         entered_time: Millis,
     ) -> Result<(Value, Option<usize>), Fault> {
-        let _ = entered;
         let parsed = self.task_resource(state, task);
-        let mut counts = vec![0u64; task.retry.len()];
-        let mut retry_count = 0u64;
-        let mut attempt_no = 0u32;
-        // Without retriers and catchers nothing reads the input after the attempt: it gets the
-        // input itself, not a copy.
-        let keep_input = !task.retry.is_empty() || !task.catch.is_empty();
-        let mut input = Some(input);
-        loop {
-            attempt_no += 1;
-            let attempt_input = if keep_input {
-                input.clone().unwrap_or_default()
-            } else {
-                input.take().unwrap_or_default()
-            };
-            let result = self
-                .task_attempt(
-                    state,
-                    task,
-                    &parsed,
-                    attempt_input,
-                    frame,
-                    entered_time,
-                    retry_count,
-                    attempt_no,
-                )
-                .await;
-            let error = match result {
-                Ok(output) => return Ok((output, state.next)),
-                Err(Fault::Failed(e)) => e,
-                Err(h) => return Err(h),
-            };
-            if is_terminal(&error.error) {
-                return Err(Fault::Failed(error));
-            }
-            if let Some(i) = task
-                .retry
-                .iter()
-                .position(|r| matches_error(&r.error_equals, &error.error))
-            {
-                let r = &task.retry[i];
-                if counts[i] < r.max_attempts {
-                    let delay = self.backoff(r, counts[i]);
-                    counts[i] += 1;
-                    retry_count += 1;
-                    self.visits.borrow_mut().retries.insert((state.pointer.to_string(), i));
-                    self.clock.pause(delay).await;
-                    continue;
-                }
-            }
-            if let Some((i, c)) = task
-                .catch
-                .iter()
-                .enumerate()
-                .find(|(_, c)| matches_error(&c.error_equals, &error.error))
-            {
-                self.visits.borrow_mut().catches.insert((state.pointer.to_string(), i));
-                let error_output = error_object(&error);
-                let input = input.unwrap_or_default();
-                let vars = frame.scopes();
-                let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
-                let scope = Scope::new(&input, &ctx_fn, &vars);
-                if let Some(j) = c.jsonata.as_deref() {
-                    let output = self.jsonata_finish(state, j, &scope, None, Some(error_output), frame)?;
-                    return Ok((output, Some(c.next)));
-                }
-                self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
-                let output = data::apply_result_path(&c.result_path, input, error_output)?;
-                return Ok((output, Some(c.next)));
-            }
-            return Err(Fault::Failed(error));
-        }
+        let parsed = &parsed;
+        self.with_retry(
+            state,
+            &task.retry,
+            &task.catch,
+            input,
+            frame,
+            entered_time,
+            |input, retry_count| {
+                // Every attempt after the first is a retry.
+                let attempt_no = u32::try_from(retry_count + 1).unwrap_or(u32::MAX);
+                self.task_attempt(state, task, parsed, input, frame, entered_time, retry_count, attempt_no)
+            },
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
