@@ -26,3 +26,143 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Object(_) => "object",
     }
 }
+
+/// Appends `value` as compact JSON text, byte for byte what `serde_json::to_string` writes;
+/// `false` (and `out` left partly written) at the first float, whose text might not parse back
+/// to the same bits. Written by hand: the history keeps a copy of every state's input and
+/// output as text, and serde's generic serializer spent most of a simple state's time there.
+pub(crate) fn write_compact(value: &Value, out: &mut String) -> bool {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            let mut digits = itoa::Buffer::new();
+            if let Some(u) = n.as_u64() {
+                out.push_str(digits.format(u));
+            } else if let Some(i) = n.as_i64() {
+                out.push_str(digits.format(i));
+            } else {
+                return false;
+            }
+        }
+        Value::String(s) => write_str(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !write_compact(item, out) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(k, out);
+                out.push(':');
+                if !write_compact(v, out) {
+                    return false;
+                }
+            }
+            out.push('}');
+        }
+    }
+    true
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json escapes it: `"`, `\`, the short
+/// escapes `\b \f \n \r \t`, other control characters as `\u00XX`, everything else as is.
+pub(crate) fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    if plain(bytes) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Whether no byte needs escaping, checked 16 at a time without branches (so that the
+/// compiler can use vector instructions).
+fn plain(bytes: &[u8]) -> bool {
+    let special = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &b| any | special(b)) {
+            return false;
+        }
+    }
+    !chunks.remainder().iter().any(|&b| special(b))
+}
+
+/// The bytes [`write_str`] escapes: control characters, `"` and `\`.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compact_text_is_serde_jsons() {
+        let controls: String = (0u8..0x20).map(char::from).collect();
+        let cases = [
+            json!(null),
+            json!([true, false, 0, -1, u64::MAX, i64::MIN, "", []]),
+            json!({ "a": { "b": [1, { "c": "é \"q\" \\ / \u{7f} \u{2028}" }] }, "": {}, "z": null }),
+            json!({ controls.clone(): controls }),
+            // Longer than one 16-byte block, with the special byte past the first block.
+            json!(["0123456789abcdef", "0123456789abcdefghij\"k\u{1}", "0123456789abcdef\\"]),
+        ];
+        for case in cases {
+            let mut out = String::new();
+            assert!(write_compact(&case, &mut out), "{case}");
+            assert_eq!(out, serde_json::to_string(&case).unwrap());
+        }
+        assert!(!write_compact(&json!({ "a": [1, 0.5] }), &mut String::new()));
+        assert!(!write_compact(&json!(1.0), &mut String::new()));
+    }
+}

@@ -135,7 +135,12 @@ pub enum Payload {
     /// A constant sub-tree (no `.$` field inside).
     Const(Value),
     /// An object with at least one evaluated field somewhere below.
-    Object(Vec<(String, Payload)>),
+    Object {
+        /// The fields in order, `.$` stripped, each name once.
+        fields: Vec<(String, Payload)>,
+        /// What evaluating and writing the object start from.
+        shape: ObjectShape,
+    },
     /// An array with at least one evaluated element somewhere below.
     Array(Vec<Payload>),
     /// `"field.$": "$.path"` (the field name is kept for error messages).
@@ -156,6 +161,44 @@ pub enum Payload {
         /// The compiled call.
         call: Intrinsic,
     },
+}
+
+/// A [`Payload::Object`] prepared for evaluation.
+#[derive(Debug)]
+pub struct ObjectShape {
+    /// The object with the constant fields in place and `null` for the others: copying it and
+    /// filling those in skips hashing every key of every payload again.
+    pub(crate) value: serde_json::Map<String, Value>,
+    /// Per field, its text up to the value (`"key":`), with the value too for a constant
+    /// (`true` then) whose text is exact (no float).
+    pub(crate) text: Vec<(String, bool)>,
+}
+
+impl ObjectShape {
+    pub(crate) fn of(fields: &[(String, Payload)]) -> ObjectShape {
+        let value = fields
+            .iter()
+            .map(|(k, p)| match p {
+                Payload::Const(v) => (k.clone(), v.clone()),
+                _ => (k.clone(), Value::Null),
+            })
+            .collect();
+        let text = fields
+            .iter()
+            .map(|(k, p)| {
+                let mut text = String::new();
+                crate::json::write_str(k, &mut text);
+                text.push(':');
+                let key_len = text.len();
+                let complete = matches!(p, Payload::Const(v) if crate::json::write_compact(v, &mut text));
+                if !complete {
+                    text.truncate(key_len);
+                }
+                (text, complete)
+            })
+            .collect();
+        ObjectShape { value, text }
+    }
 }
 
 /// Type-specific fields.

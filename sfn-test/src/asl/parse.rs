@@ -749,7 +749,8 @@ impl Parser {
                     }
                 }
                 if dynamic {
-                    Payload::Object(fields)
+                    let shape = ObjectShape::of(&fields);
+                    Payload::Object { fields, shape }
                 } else {
                     Payload::Const(value.clone())
                 }

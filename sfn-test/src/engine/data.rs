@@ -184,10 +184,12 @@ pub(crate) fn eval_payload(
 ) -> Result<Value, StateError> {
     match payload {
         Payload::Const(v) => Ok(v.clone()),
-        Payload::Object(fields) => {
-            let mut map = Map::with_capacity(fields.len());
-            for (key, value) in fields {
-                map.insert(key.clone(), eval_payload(value, scope, rng)?);
+        Payload::Object { fields, shape } => {
+            let mut map = shape.value.clone();
+            for ((_, slot), (_, value)) in map.iter_mut().zip(fields) {
+                if !matches!(value, Payload::Const(_)) {
+                    *slot = eval_payload(value, scope, rng)?;
+                }
             }
             Ok(Value::Object(map))
         }
@@ -208,37 +210,36 @@ pub(crate) fn write_payload(
     payload: &Payload,
     scope: &Scope<'_>,
     rng: &mut dyn FnMut() -> u64,
-    out: &mut Vec<u8>,
+    out: &mut String,
 ) -> Result<bool, StateError> {
-    use crate::engine::history::{write_compact, write_key};
+    use crate::json::write_compact;
     match payload {
         Payload::Const(v) => Ok(write_compact(v, out)),
-        Payload::Object(fields) => {
-            out.push(b'{');
-            for (i, (key, value)) in fields.iter().enumerate() {
+        Payload::Object { fields, shape } => {
+            out.push('{');
+            for (i, ((_, value), (text, complete))) in fields.iter().zip(&shape.text).enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
-                write_key(key, out);
-                out.push(b':');
-                if !write_payload(value, scope, rng, out)? {
+                out.push_str(text);
+                if !complete && !write_payload(value, scope, rng, out)? {
                     return Ok(false);
                 }
             }
-            out.push(b'}');
+            out.push('}');
             Ok(true)
         }
         Payload::Array(items) => {
-            out.push(b'[');
+            out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.push(',');
                 }
                 if !write_payload(item, scope, rng, out)? {
                     return Ok(false);
                 }
             }
-            out.push(b']');
+            out.push(']');
             Ok(true)
         }
         Payload::Path { field, text, path } => match path.get(scope) {
@@ -299,9 +300,9 @@ mod tests {
         let seed = std::cell::Cell::new(7u64);
         let value = eval_payload(payload, &scope, &mut || crate::random::next(&seed));
         seed.set(7);
-        let mut text = Vec::new();
+        let mut text = String::new();
         let written = write_payload(payload, &scope, &mut || crate::random::next(&seed), &mut text);
-        (value, written.map(|ok| (ok, String::from_utf8(text).unwrap())))
+        (value, written.map(|ok| (ok, text)))
     }
 
     #[test]

@@ -1,16 +1,14 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
-use std::cell::{Cell, RefCell};
-use std::io;
+use std::cell::RefCell;
 use std::sync::Arc;
 
-use serde::Serialize;
-use serde_json::ser::{CompactFormatter, Formatter};
 use serde_json::{Map, Value, json};
 
 use crate::clock::{Millis, format_timestamp};
 use crate::integrations::mock::Mock;
+use crate::json::write_compact;
 
 /// One history event.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,13 +149,11 @@ impl Recorded {
             // Written into, then copied out at its exact size: a history holds thousands of
             // these, and spare capacity in each made a long history's memory (and page
             // faults) grow several times over.
-            static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+            static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
         }
         let text = SCRATCH.with_borrow_mut(|buf| {
             buf.clear();
-            write_compact(value, buf)
-                .then(|| std::str::from_utf8(buf).ok().map(Arc::from))
-                .flatten()
+            write_compact(value, buf).then(|| Arc::from(buf.as_str()))
         });
         match text {
             Some(text) => Recorded::Text(text),
@@ -173,40 +169,6 @@ impl Recorded {
             Recorded::Value(v) => Value::clone(v),
             Recorded::Mock(m) => m.returned().cloned().unwrap_or(Value::Null),
         }
-    }
-}
-
-/// Appends `value` as serde_json's compact text; `false` (and `out` left partly written) at the
-/// first float, whose text might not parse back to the same bits.
-pub(crate) fn write_compact(value: &Value, out: &mut Vec<u8>) -> bool {
-    let saw_float = Cell::new(false);
-    let written = value
-        .serialize(&mut serde_json::Serializer::with_formatter(
-            &mut *out,
-            FloatSpy(&saw_float),
-        ))
-        .is_ok();
-    written && !saw_float.get()
-}
-
-/// Appends `key` as a JSON string, escaped as serde_json escapes it.
-pub(crate) fn write_key(key: &str, out: &mut Vec<u8>) {
-    // Writing into a vector cannot fail.
-    let _ = serde_json::to_writer(out, key);
-}
-
-/// serde_json's compact output, noting whether a float was written.
-struct FloatSpy<'a>(&'a Cell<bool>);
-
-impl Formatter for FloatSpy<'_> {
-    fn write_f32<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
-        self.0.set(true);
-        CompactFormatter.write_f32(writer, value)
-    }
-
-    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
-        self.0.set(true);
-        CompactFormatter.write_f64(writer, value)
     }
 }
 
@@ -304,7 +266,7 @@ mod tests {
     #[test]
     fn floats_are_kept_as_values() {
         let v = json!({ "a": [1, 0.1] });
-        assert!(!write_compact(&v, &mut Vec::new()));
+        assert!(!write_compact(&v, &mut String::new()));
         assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
         assert_eq!(Recorded::of(&v).value(), v);
         let exact = json!({ "s": "é \"q\"\n", "n": [u64::MAX, i64::MIN] });

@@ -342,7 +342,7 @@ pub(crate) struct Run<'a> {
     /// Distributed Map Runs and the objects their ResultWriters wrote.
     dmap: distributed::DistributedState,
     /// Reused for writing Task parameters as text.
-    scratch: Cell<Vec<u8>>,
+    scratch: Cell<String>,
 }
 
 /// Runs an execution to its end on the virtual clock.
@@ -380,7 +380,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         role_arn: OnceCell::new(),
         region: Arc::from(cfg.region),
         dmap: distributed::DistributedState::default(),
-        scratch: Cell::new(Vec::new()),
+        scratch: Cell::new(String::new()),
         cfg,
     };
     let status_output = Drive {
@@ -1178,9 +1178,7 @@ impl<'a> Run<'a> {
                         text.clear();
                         text.reserve(256);
                         let written = data::write_payload(p, &scope, &mut rng, &mut text);
-                        let params = matches!(written, Ok(true))
-                            .then(|| std::str::from_utf8(&text).ok().map(Params::text))
-                            .flatten();
+                        let params = matches!(written, Ok(true)).then(|| Params::text(&text));
                         self.scratch.set(text);
                         written?;
                         match params {
