@@ -973,13 +973,15 @@ impl<'a> Run<'a> {
             StateKind::Parallel(p) => {
                 let retry = &p.retry;
                 let catch = &p.catch;
-                self.with_retry(state, retry, catch, input, frame, entered_time, |input, retry_count| {
-                    Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
-                })
+                Box::pin(
+                    self.with_retry(state, retry, catch, input, frame, entered_time, |input, retry_count| {
+                        Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
+                    }),
+                )
                 .await
             }
             StateKind::Map(m) => {
-                self.with_retry(
+                Box::pin(self.with_retry(
                     state,
                     &m.retry,
                     &m.catch,
@@ -987,7 +989,7 @@ impl<'a> Run<'a> {
                     frame,
                     entered_time,
                     |input, retry_count| Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count)),
-                )
+                ))
                 .await
             }
         }
