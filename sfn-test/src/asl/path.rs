@@ -327,6 +327,11 @@ impl JsonPath {
         matches!(&self.query, Query::Definite(s) if s.is_empty())
     }
 
+    /// True for `$` alone: the whole input.
+    pub(crate) fn is_whole_input(&self) -> bool {
+        self.root == Root::Input && self.is_root()
+    }
+
     /// Evaluates the path: a definite path gives its value (`None` when nothing is there), an
     /// indefinite one the array of every match.
     pub fn select<S: PathScope + ?Sized>(&self, scope: &S) -> Option<Value> {

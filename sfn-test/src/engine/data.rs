@@ -205,10 +205,12 @@ pub(crate) fn eval_payload(
 
 /// Writes the JSON text of what [`eval_payload`] would give into `out` (as the history writes
 /// values), reading the paths' values where they are instead of copying them: for a payload
-/// only the history and the call record keep. `Ok(false)`, `out` partly written, at a float.
+/// only the history and the call record keep. `input_text`, when given, is the text of the
+/// scope's input, which `$` then copies. `Ok(false)`, `out` partly written, at a float.
 pub(crate) fn write_payload(
     payload: &Payload,
     scope: &Scope<'_>,
+    input_text: Option<&str>,
     rng: &mut dyn FnMut() -> u64,
     out: &mut String,
 ) -> Result<bool, StateError> {
@@ -222,7 +224,7 @@ pub(crate) fn write_payload(
                     out.push(',');
                 }
                 out.push_str(text);
-                if !complete && !write_payload(value, scope, rng, out)? {
+                if !complete && !write_payload(value, scope, input_text, rng, out)? {
                     return Ok(false);
                 }
             }
@@ -235,11 +237,15 @@ pub(crate) fn write_payload(
                 if i > 0 {
                     out.push(',');
                 }
-                if !write_payload(item, scope, rng, out)? {
+                if !write_payload(item, scope, input_text, rng, out)? {
                     return Ok(false);
                 }
             }
             out.push(']');
+            Ok(true)
+        }
+        Payload::Path { path, .. } if path.is_whole_input() && input_text.is_some() => {
+            out.push_str(input_text.unwrap_or_default());
             Ok(true)
         }
         Payload::Path { field, text, path } => match path.get(scope) {
@@ -301,7 +307,22 @@ mod tests {
         let value = eval_payload(payload, &scope, &mut || crate::random::next(&seed));
         seed.set(7);
         let mut text = String::new();
-        let written = write_payload(payload, &scope, &mut || crate::random::next(&seed), &mut text);
+        let written = write_payload(payload, &scope, None, &mut || crate::random::next(&seed), &mut text);
+        // The input's text, when given, is what `$` writes.
+        seed.set(7);
+        let input_text = serde_json::to_string(input).unwrap();
+        let mut copied = String::new();
+        let with_text = write_payload(
+            payload,
+            &scope,
+            Some(&input_text),
+            &mut || crate::random::next(&seed),
+            &mut copied,
+        );
+        assert_eq!(with_text.is_ok(), written.is_ok());
+        if matches!(written, Ok(true)) {
+            assert_eq!(copied, text);
+        }
         (value, written.map(|ok| (ok, text)))
     }
 

@@ -266,6 +266,9 @@ struct Frame<'p> {
     /// A Distributed Map iteration: a child execution, whose states and events are not part of
     /// this execution's path and history.
     detached: bool,
+    /// The history's copy of the running Task state's input, when it has one: parameters that
+    /// pass the whole input on (`"Payload.$": "$"`) are written from it.
+    task_input: RefCell<Option<Recorded>>,
 }
 
 impl<'p> Frame<'p> {
@@ -285,6 +288,7 @@ impl<'p> Frame<'p> {
             prefix,
             map_item,
             detached: parent.detached,
+            task_input: RefCell::new(None),
         }
     }
 
@@ -575,6 +579,7 @@ impl<'a> Run<'a> {
             prefix: Rc::from(""),
             map_item: None,
             detached: false,
+            task_input: RefCell::new(None),
         };
         self.event_details(&frame, "ExecutionStarted", || {
             Some((
@@ -594,7 +599,9 @@ impl<'a> Run<'a> {
             None => max,
         };
         let deadline = self.clock.sleep(limit);
-        let body = self.run_definition(self.cfg.definition, input, &frame);
+        // The first state's input is the execution's: one copy for both events.
+        let copy = self.recording(&frame).then(|| self.input.clone());
+        let body = self.run_definition(self.cfg.definition, input, copy, &frame);
         match select(body, deadline).await {
             Either::Left(Ok(output)) => {
                 self.event_details(&frame, "ExecutionSucceeded", || {
@@ -639,12 +646,20 @@ impl<'a> Run<'a> {
     }
 
     /// Runs a definition (top level, branch or iteration) from `StartAt` to its end.
-    fn run_definition<'f>(&'f self, definition: &'f Definition, input: Value, frame: &'f Frame<'f>) -> StateFuture<'f> {
+    /// Runs `definition` from its `StartAt`; `input_copy` is the history's copy of `input`,
+    /// when there is one already.
+    fn run_definition<'f>(
+        &'f self,
+        definition: &'f Definition,
+        input: Value,
+        input_copy: Option<Recorded>,
+        frame: &'f Frame<'f>,
+    ) -> StateFuture<'f> {
         Box::pin(async move {
             let mut index = definition.start_at;
             let mut input = input;
             // The history's copy of the previous state's output, which is this state's input.
-            let mut recorded: Option<Recorded> = None;
+            let mut recorded: Option<Recorded> = input_copy;
             loop {
                 let state = &definition.states[index];
                 let before = frame.last_event.get();
@@ -653,6 +668,10 @@ impl<'a> Run<'a> {
                     .then(|| recorded.take().unwrap_or_else(|| Recorded::of(&input)));
                 let entered_copy = if passed_on.is_some() {
                     passed_on.clone()
+                } else if matches!(state.kind, StateKind::Task(_)) && self.recording(frame) {
+                    let copy = recorded.take().unwrap_or_else(|| Recorded::of(&input));
+                    *frame.task_input.borrow_mut() = Some(copy.clone());
+                    Some(copy)
                 } else {
                     recorded.take()
                 };
@@ -1179,7 +1198,14 @@ impl<'a> Run<'a> {
                         let mut text = self.scratch.take();
                         text.clear();
                         text.reserve(256);
-                        let written = data::write_payload(p, &scope, &mut rng, &mut text);
+                        // Without an `InputPath`, the input's copy in the history is its text.
+                        let copy = frame.task_input.borrow();
+                        let input_text = match (&selected, copy.as_ref()) {
+                            (None, Some(Recorded::Text(t))) => Some(&**t),
+                            _ => None,
+                        };
+                        let written = data::write_payload(p, &scope, input_text, &mut rng, &mut text);
+                        drop(copy);
                         let params = matches!(written, Ok(true)).then(|| Params::text(&text));
                         self.scratch.set(text);
                         written?;
@@ -1717,7 +1743,7 @@ impl<'a> Run<'a> {
             p.branches.len(),
             0,
             |i| -> Child<'_, Result<Value, Fault>> {
-                self.run_definition(&p.branches[i], branch_input.clone(), &frames[i])
+                self.run_definition(&p.branches[i], branch_input.clone(), None, &frames[i])
             },
             |i, out| match out {
                 Ok(v) => {
@@ -1959,7 +1985,7 @@ impl<'a> Run<'a> {
                         Some(("mapIterationStartedEventDetails", Details::Iteration { name, index: i }))
                     });
                     let started_at = self.clock.now();
-                    let out = self.run_definition(&m.processor, input, f).await;
+                    let out = self.run_definition(&m.processor, input, None, f).await;
                     if let Some(t) = times.borrow_mut().get_mut(i) {
                         *t = (started_at, self.clock.now());
                     }

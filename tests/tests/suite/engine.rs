@@ -413,6 +413,88 @@ fn history_shows_each_state_output_whether_passed_on_or_changed() {
 }
 
 #[test]
+fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
+    // `ResultPath` into one top-level field: in the history's copy of the output, the field
+    // keeps its place when it exists and is added last when it does not, as in the output
+    // itself (JSON object insertion); a caught error's output is the catcher's `ResultPath`'s.
+    let sm = machine(json!({
+        "StartAt": "Replace",
+        "States": {
+            "Replace": { "Type": "Pass", "Parameters": { "n.$": "$.a", "q": "\"}" }, "ResultPath": "$.mid", "Next": "Add" },
+            "Add": { "Type": "Pass", "Result": [1, { "x": "]," }], "ResultPath": "$.new", "Next": "Float" },
+            "Float": { "Type": "Pass", "Result": 0.5, "ResultPath": "$.f", "Next": "Call" },
+            "Call": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "fn" },
+                "ResultPath": "$.mid",
+                "Catch": [ { "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Each" } ],
+                "Next": "Each"
+            },
+            "Each": {
+                "Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.items", "End": true,
+                "ItemProcessor": { "StartAt": "Tag", "States": {
+                    "Tag": { "Type": "Pass", "Result": true, "ResultPath": "$.seen", "End": true }
+                } }
+            }
+        }
+    }));
+    let input = json!({ "a": 1, "mid": null, "s\"}": "{\\", "items": [{ "i": 1 }, {}] });
+    let exited = |run: &Execution| -> Vec<(String, String)> {
+        run.history()
+            .iter()
+            .filter_map(|e| {
+                let (key, details) = e.details()?;
+                (key == "stateExitedEventDetails").then(|| {
+                    let name = details["name"].as_str().unwrap_or_default().to_string();
+                    (name, serde_json::to_string(&details["output"]).unwrap_or_default())
+                })
+            })
+            .collect()
+    };
+    let text = |v: Value| serde_json::to_string(&v).unwrap();
+    let replaced = json!({ "a": 1, "mid": { "n": 1, "q": "\"}" }, "s\"}": "{\\", "items": [{ "i": 1 }, {}] });
+    let mut added = replaced.clone();
+    added["new"] = json!([1, { "x": "]," }]);
+    let mut floated = added.clone();
+    floated["f"] = json!(0.5);
+    let mut called = floated.clone();
+    called["mid"] = json!({ "ok": 1 });
+    let mut mapped = called.clone();
+    mapped["items"] = json!([{ "i": 1, "seen": true }, { "seen": true }]);
+    let expected_start = vec![
+        ("Replace".to_string(), text(replaced)),
+        ("Add".to_string(), text(added)),
+        ("Float".to_string(), text(floated.clone())),
+    ];
+    // The raw result, without the Lambda integration's response envelope.
+    let answer = Mock::raw(Mock::ret(json!({ "ok": 1 })));
+    let run = sm.scenario().input(input.clone()).mock("Call", answer).run().unwrap();
+    run.assert_succeeded();
+    let mut expected = expected_start.clone();
+    expected.extend([
+        ("Call".to_string(), text(called)),
+        ("Tag".to_string(), text(json!({ "i": 1, "seen": true }))),
+        ("Tag".to_string(), text(json!({ "seen": true }))),
+        ("Each".to_string(), text(mapped)),
+    ]);
+    assert_eq!(exited(&run), expected);
+
+    let run = sm
+        .scenario()
+        .input(input)
+        .mock("Call", Mock::throw("Boom", "no"))
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+    let mut caught = floated;
+    caught["error"] = json!({ "Error": "Boom", "Cause": "no" });
+    assert_eq!(
+        exited(&run)[..4],
+        [expected_start, vec![("Call".to_string(), text(caught))]].concat()[..]
+    );
+}
+
+#[test]
 fn task_parameters_are_the_same_with_history_or_without() {
     // The history keeps a Task's parameters as text written straight from the template; a
     // float falls back to the value, from the same random draws.
@@ -443,6 +525,63 @@ fn task_parameters_are_the_same_with_history_or_without() {
             .map(|(_, d)| d["parameters"].clone());
         assert_eq!(scheduled, sent(&with), "{parameters}");
         assert!(sent(&with).unwrap()["Payload"]["r"].is_u64());
+    }
+}
+
+#[test]
+fn parameters_passing_the_whole_input_show_that_input() {
+    // `"Payload.$": "$"` is written from the history's copy of the input; with an `InputPath`
+    // it is the selection, and a retried attempt sends the same.
+    for (input_path, expected) in [
+        (None, json!({ "id": 7, "s": "q\"\n", "n": [1, { "x": null }] })),
+        (Some("$.n"), json!([1, { "x": null }])),
+    ] {
+        let mut call = json!({
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": { "FunctionName": "fn", "Payload.$": "$" },
+            "Retry": [ { "ErrorEquals": ["Flaky"], "IntervalSeconds": 1 } ],
+            "ResultPath": "$.out", "Next": "Again"
+        });
+        if let Some(p) = input_path {
+            call["InputPath"] = json!(p);
+        }
+        let again = json!({
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": { "FunctionName": "fn", "Payload.$": "$" }, "End": true
+        });
+        let sm = machine(json!({ "StartAt": "Call", "States": { "Call": call, "Again": again } }));
+        let input = json!({ "id": 7, "s": "q\"\n", "n": [1, { "x": null }] });
+        let run = sm
+            .scenario()
+            .input(input.clone())
+            .mock(
+                "Call",
+                Mock::sequence([Mock::throw("Flaky", "once"), Mock::ret(json!({ "ok": 1 }))]),
+            )
+            .mock("Again", json!({}))
+            .run()
+            .unwrap();
+        run.assert_succeeded();
+        let scheduled: Vec<Value> = run
+            .history()
+            .iter()
+            .filter_map(|e| e.details().filter(|(k, _)| *k == "taskScheduledEventDetails"))
+            .map(|(_, d)| d["parameters"]["Payload"].clone())
+            .collect();
+        // The second Task's input: the first one's, with its result (the Lambda response the
+        // `TaskSucceeded` event shows) at `ResultPath`.
+        let result = run
+            .history()
+            .iter()
+            .find_map(|e| e.details().filter(|(k, _)| *k == "taskSucceededEventDetails"))
+            .map(|(_, d)| d["output"].clone())
+            .unwrap();
+        assert_eq!(result["Payload"], json!({ "ok": 1 }));
+        let mut second = input.clone();
+        second["out"] = result;
+        assert_eq!(scheduled, vec![expected.clone(), expected, second], "{input_path:?}");
+        let sent: Vec<Value> = run.calls("Call").iter().map(|v| v["Payload"].clone()).collect();
+        assert_eq!(sent, scheduled[..2]);
     }
 }
 
