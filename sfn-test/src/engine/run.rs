@@ -269,6 +269,11 @@ struct Frame<'p> {
     /// The history's copy of the running Task state's input, when it has one: parameters that
     /// pass the whole input on (`"Payload.$": "$"`) are written from it.
     task_input: RefCell<Option<Recorded>>,
+    /// The history's copy of the running Map or Parallel state's output, when that state put
+    /// it together from its iterations' or branches' copies.
+    exit_copy: RefCell<Option<Recorded>>,
+    /// The history's copy of the output this frame's states ended with.
+    last_copy: RefCell<Option<Recorded>>,
 }
 
 impl<'p> Frame<'p> {
@@ -289,6 +294,8 @@ impl<'p> Frame<'p> {
             map_item,
             detached: parent.detached,
             task_input: RefCell::new(None),
+            exit_copy: RefCell::new(None),
+            last_copy: RefCell::new(None),
         }
     }
 
@@ -580,6 +587,8 @@ impl<'a> Run<'a> {
             map_item: None,
             detached: false,
             task_input: RefCell::new(None),
+            exit_copy: RefCell::new(None),
+            last_copy: RefCell::new(None),
         };
         self.event_details(&frame, "ExecutionStarted", || {
             Some((
@@ -609,7 +618,7 @@ impl<'a> Run<'a> {
                         "executionSucceededEventDetails",
                         Details::Payload {
                             field: "output",
-                            value: Recorded::of(&output),
+                            value: frame.last_copy.take().unwrap_or_else(|| Recorded::of(&output)),
                             extra: Vec::new(),
                         },
                     ))
@@ -676,6 +685,7 @@ impl<'a> Run<'a> {
                     recorded.take()
                 };
                 let entered = self.enter(state, &input, frame, entered_copy)?;
+                frame.exit_copy.take();
                 let (output, next) = match self.run_state(state, input, frame).await {
                     Ok(x) => x,
                     Err(Fault::Failed(mut e) | Fault::Uncaught(mut e)) => {
@@ -694,8 +704,12 @@ impl<'a> Run<'a> {
                     Err(h) => return Err(h),
                 };
                 // The history's copy of the output, when it keeps one, measures it too.
-                let exited = (!matches!(state.kind, StateKind::Fail(_)) && self.recording(frame))
-                    .then(|| passed_on.take().unwrap_or_else(|| Recorded::of(&output)));
+                let exited = (!matches!(state.kind, StateKind::Fail(_)) && self.recording(frame)).then(|| {
+                    passed_on
+                        .take()
+                        .or_else(|| frame.exit_copy.take())
+                        .unwrap_or_else(|| Recorded::of(&output))
+                });
                 let too_big = match &exited {
                     Some(Recorded::Text(text)) => text.len() > PAYLOAD_LIMIT,
                     _ => over_payload_limit(&output),
@@ -735,10 +749,42 @@ impl<'a> Run<'a> {
                         index = n;
                         input = output;
                     }
-                    None => return Ok(output),
+                    None => {
+                        *frame.last_copy.borrow_mut() = recorded;
+                        return Ok(output);
+                    }
                 }
             }
         })
+    }
+
+    /// The history's copy of an array of the frames' outputs, from the frames' own copies:
+    /// a Map or Parallel state's result, when every iteration or branch kept one as text.
+    fn joined_copy(frames: &[Frame<'_>]) -> Option<Recorded> {
+        let mut text = String::from("[");
+        for (i, f) in frames.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            match &*f.last_copy.borrow() {
+                Some(Recorded::Text(t)) => text.push_str(t),
+                _ => return None,
+            }
+        }
+        text.push(']');
+        Some(Recorded::Text(Arc::from(text)))
+    }
+
+    /// Hands `copy` of a Map or Parallel state's result to the history as the state's output,
+    /// when the state passes its result on unchanged.
+    fn offer_copy(&self, state: &State, frame: &Frame<'_>, copy: impl FnOnce() -> Option<Recorded>) {
+        let plain = state.jsonata.is_none()
+            && state.io.result_selector.is_none()
+            && matches!(state.io.result_path, PathField::Default)
+            && matches!(state.io.output_path, PathField::Default);
+        if plain && self.recording(frame) {
+            *frame.exit_copy.borrow_mut() = copy();
+        }
     }
 
     /// Checks the history limit and records the state's entry; `recorded` is the history's
@@ -1767,7 +1813,9 @@ impl<'a> Run<'a> {
         frame.last_event.set(last);
         self.succeeded_event(frame, "ParallelStateSucceeded");
         let result = Value::Array(results.into_iter().map(Option::unwrap_or_default).collect());
-        self.select_and_finish(state, input, result, frame, entered_time, retry_count)
+        let output = self.select_and_finish(state, input, result, frame, entered_time, retry_count)?;
+        self.offer_copy(state, frame, || Self::joined_copy(&frames));
+        Ok(output)
     }
 
     fn select_and_finish(
@@ -2070,7 +2118,11 @@ impl<'a> Run<'a> {
             }
             _ => Value::Array(results.into_iter().map(Option::unwrap_or_default).collect()),
         };
-        self.select_and_finish(state, input, result, frame, entered_time, retry_count)
+        let output = self.select_and_finish(state, input, result, frame, entered_time, retry_count)?;
+        if map_run.is_none() && failures == 0 {
+            self.offer_copy(state, frame, || Self::joined_copy(&frames));
+        }
+        Ok(output)
     }
 
     /// Reads `MaxConcurrency[Path]` / `ToleratedFailure*[Path]` with AWS's checks and messages

@@ -495,6 +495,68 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
 }
 
 #[test]
+fn map_and_parallel_outputs_in_the_history_are_their_results() {
+    // A Map or Parallel state's output is the array of its iterations' or branches' outputs
+    // (AWS docs, "Map state" / "Parallel state"); the history shows it, and the execution's.
+    let sm = machine(json!({
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel", "Next": "Each",
+                "Branches": [
+                    { "StartAt": "One", "States": { "One": { "Type": "Pass", "Result": { "q": "\"]," }, "End": true } } },
+                    { "StartAt": "Two", "States": { "Two": { "Type": "Pass", "Result": 0.25, "End": true } } },
+                    { "StartAt": "Inner", "States": { "Inner": {
+                        "Type": "Map", "ItemsPath": "$.items", "End": true,
+                        "ItemProcessor": { "StartAt": "Id", "States": { "Id": { "Type": "Pass", "End": true } } }
+                    } } }
+                ]
+            },
+            "Each": {
+                "Type": "Map", "ItemsPath": "$[2]", "End": true,
+                "ItemProcessor": { "StartAt": "Wrap", "States": {
+                    "Wrap": { "Type": "Pass", "Parameters": { "v.$": "$" }, "End": true }
+                } }
+            }
+        }
+    }));
+    let run = sm
+        .scenario()
+        .input(json!({ "items": [1, "two", { "3": [] }] }))
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+    let outputs: Vec<(String, String)> = run
+        .history()
+        .iter()
+        .filter_map(|e| {
+            let (key, details) = e.details()?;
+            let shown = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+            match key {
+                "stateExitedEventDetails" => Some((details["name"].as_str()?.to_string(), shown(&details["output"]))),
+                "executionSucceededEventDetails" => Some(("(execution)".to_string(), shown(&details["output"]))),
+                _ => None,
+            }
+        })
+        .filter(|(name, _)| ["Both", "Inner", "Each", "(execution)"].contains(&name.as_str()))
+        .collect();
+    let text = |v: Value| serde_json::to_string(&v).unwrap();
+    let each = text(json!([{ "v": 1 }, { "v": "two" }, { "v": { "3": [] } }]));
+    assert_eq!(
+        outputs,
+        vec![
+            ("Inner".to_string(), text(json!([1, "two", { "3": [] }]))),
+            (
+                "Both".to_string(),
+                text(json!([{ "q": "\"]," }, 0.25, [1, "two", { "3": [] }]]))
+            ),
+            ("Each".to_string(), each.clone()),
+            ("(execution)".to_string(), each),
+        ]
+    );
+}
+
+#[test]
 fn task_parameters_are_the_same_with_history_or_without() {
     // The history keeps a Task's parameters as text written straight from the template; a
     // float falls back to the value, from the same random draws.
