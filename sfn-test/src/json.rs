@@ -146,6 +146,92 @@ static NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
+/// Where one top-level field of an object's compact text is: its name (inside the quotes)
+/// and its value, as byte ranges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FieldSpan {
+    name: (usize, usize),
+    value: (usize, usize),
+}
+
+/// [`write_compact`] into an empty `out`, noting in `fields` where an object's top-level
+/// fields are (nothing for another value).
+pub(crate) fn write_compact_fields(value: &Value, out: &mut String, fields: &mut Vec<FieldSpan>) -> bool {
+    fields.clear();
+    let Value::Object(map) = value else {
+        return write_compact(value, out);
+    };
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if !write_field(k, v, out, fields) {
+            return false;
+        }
+    }
+    out.push('}');
+    true
+}
+
+/// Appends `"key":value`, noting where it is.
+fn write_field(key: &str, value: &Value, out: &mut String, fields: &mut Vec<FieldSpan>) -> bool {
+    let name_start = out.len() + 1;
+    write_str(key, out);
+    let name = (name_start, out.len() - 1);
+    out.push(':');
+    let value_start = out.len();
+    if !write_compact(value, out) {
+        return false;
+    }
+    fields.push(FieldSpan {
+        name,
+        value: (value_start, out.len()),
+    });
+    true
+}
+
+/// Writes into an empty `out` the compact text of object `text` (whose fields are at `fields`)
+/// with top-level field `key` set to `value`: replaced in place, or added at the end, as
+/// setting it in the object does; `fields` then says where the result's fields are. `false`,
+/// and `fields` unchanged, when `key` needs escaping or `value` holds a float.
+pub(crate) fn with_field(text: &str, fields: &mut Vec<FieldSpan>, key: &str, value: &Value, out: &mut String) -> bool {
+    // A name that needs no escapes is in the text as it is.
+    if !plain(key.as_bytes()) || !text.ends_with('}') {
+        return false;
+    }
+    match fields.iter().position(|f| text.get(f.name.0..f.name.1) == Some(key)) {
+        Some(i) => {
+            let (start, end) = fields[i].value;
+            out.push_str(&text[..start]);
+            if !write_compact(value, out) {
+                return false;
+            }
+            let new_end = out.len();
+            out.push_str(&text[end..]);
+            fields[i].value.1 = new_end;
+            let moved = |p: usize| p - end + new_end;
+            for f in &mut fields[i + 1..] {
+                *f = FieldSpan {
+                    name: (moved(f.name.0), moved(f.name.1)),
+                    value: (moved(f.value.0), moved(f.value.1)),
+                };
+            }
+        }
+        None => {
+            out.push_str(&text[..text.len() - 1]);
+            if !fields.is_empty() {
+                out.push(',');
+            }
+            if !write_field(key, value, out, fields) {
+                return false;
+            }
+            out.push('}');
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +255,48 @@ mod tests {
         }
         assert!(!write_compact(&json!({ "a": [1, 0.5] }), &mut String::new()));
         assert!(!write_compact(&json!(1.0), &mut String::new()));
+    }
+
+    #[test]
+    fn a_field_is_replaced_or_added_in_the_text() {
+        let objects = [
+            json!({ "a": 1, "last": { "i": -1 }, "z": "}" }),
+            json!({ "a": 1, "last": [1, { "x": "]\"," }], "z": [] }),
+            json!({ "q\"": "\\", "last": null }),
+            json!({ "a": { "last": 1 } }),
+            json!({}),
+            json!({ "last": "x" }),
+            json!({ "\\\"last": 1, "last\\": "\\\\\"", "last": 2 }),
+        ];
+        let values = [
+            json!({ "a": 1, "c": [2, "s"], "prev": null }),
+            json!("much longer than before, much longer"),
+            json!(0),
+        ];
+        for object in objects {
+            let (mut text, mut fields) = (String::new(), Vec::new());
+            assert!(write_compact_fields(&object, &mut text, &mut fields));
+            assert_eq!(text, serde_json::to_string(&object).unwrap());
+            let mut expected = object.clone();
+            // A chain of changes, each from the text and fields the one before gave.
+            for (value, key) in values.iter().zip(["last", "a", "last"]) {
+                expected[key] = value.clone();
+                let mut out = String::new();
+                assert!(with_field(&text, &mut fields, key, value, &mut out), "{text}");
+                assert_eq!(out, serde_json::to_string(&expected).unwrap(), "{text}");
+                let mut written = Vec::new();
+                assert!(write_compact_fields(&expected, &mut String::new(), &mut written));
+                assert_eq!(fields, written, "{out}");
+                text = out;
+            }
+        }
+        let mut fields = Vec::new();
+        assert!(write_compact_fields(&json!([1]), &mut String::new(), &mut fields));
+        assert!(fields.is_empty());
+        let no =
+            |text: &str, key: &str, value: Value| !with_field(text, &mut Vec::new(), key, &value, &mut String::new());
+        assert!(no("[1]", "a", json!(1)));
+        assert!(no("{}", "needs\"escape", json!(1)));
+        assert!(no("{}", "a", json!(0.5)));
     }
 }

@@ -411,6 +411,14 @@ impl ReferencePath {
         self.root == Root::Input && self.segments.is_empty()
     }
 
+    /// The field name of a path to one top-level field of the input (`$.name`).
+    pub(crate) fn top_field(&self) -> Option<&str> {
+        match (&self.root, self.segments.as_slice()) {
+            (Root::Input, [Segment::Name(name)]) => Some(name),
+            _ => None,
+        }
+    }
+
     /// The value the path names, if any.
     pub fn get<'a, S: PathScope + ?Sized>(&self, scope: &'a S) -> Option<&'a Value> {
         walk(self.root.resolve(scope)?, &self.segments)

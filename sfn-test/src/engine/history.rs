@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::clock::{Millis, format_timestamp};
 use crate::integrations::mock::Mock;
-use crate::json::write_compact;
+use crate::json::FieldSpan;
 
 /// One history event.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,20 +145,41 @@ impl PartialEq for Recorded {
 
 impl Recorded {
     pub(crate) fn of(value: &Value) -> Recorded {
+        match Recorded::written(|buf| crate::json::write_compact(value, buf)) {
+            Some(text) => Recorded::Text(text),
+            None => Recorded::Value(Arc::new(value.clone())),
+        }
+    }
+
+    /// [`Recorded::of`], noting where an object's top-level fields are in the text; `false`
+    /// when there is no text to note them in.
+    pub(crate) fn of_fields(value: &Value, fields: &mut Vec<FieldSpan>) -> (Recorded, bool) {
+        match Recorded::written(|buf| crate::json::write_compact_fields(value, buf, fields)) {
+            Some(text) => (Recorded::Text(text), true),
+            None => (Recorded::Value(Arc::new(value.clone())), false),
+        }
+    }
+
+    /// The copy of object `self` (its fields at `fields`) with top-level field `key` set to
+    /// `value`, written by changing this copy's text; `fields` then are the new copy's. `None`
+    /// (and `fields` unchanged) when there is no text, or the change cannot be written so.
+    pub(crate) fn with_field(&self, fields: &mut Vec<FieldSpan>, key: &str, value: &Value) -> Option<Recorded> {
+        let Recorded::Text(text) = self else { return None };
+        Recorded::written(|buf| crate::json::with_field(text, fields, key, value, buf)).map(Recorded::Text)
+    }
+
+    /// The text `write` writes into an empty buffer, unless it declines.
+    fn written(write: impl FnOnce(&mut String) -> bool) -> Option<Arc<str>> {
         thread_local! {
             // Written into, then copied out at its exact size: a history holds thousands of
             // these, and spare capacity in each made a long history's memory (and page
             // faults) grow several times over.
             static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
         }
-        let text = SCRATCH.with_borrow_mut(|buf| {
+        SCRATCH.with_borrow_mut(|buf| {
             buf.clear();
-            write_compact(value, buf).then(|| Arc::from(buf.as_str()))
-        });
-        match text {
-            Some(text) => Recorded::Text(text),
-            None => Recorded::Value(Arc::new(value.clone())),
-        }
+            write(buf).then(|| Arc::from(buf.as_str()))
+        })
     }
 
     /// The payload, as recorded.
@@ -266,7 +287,7 @@ mod tests {
     #[test]
     fn floats_are_kept_as_values() {
         let v = json!({ "a": [1, 0.1] });
-        assert!(!write_compact(&v, &mut String::new()));
+        assert!(!crate::json::write_compact(&v, &mut String::new()));
         assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
         assert_eq!(Recorded::of(&v).value(), v);
         let exact = json!({ "s": "é \"q\"\n", "n": [u64::MAX, i64::MIN] });

@@ -274,6 +274,10 @@ struct Frame<'p> {
     exit_copy: RefCell<Option<Recorded>>,
     /// The history's copy of the output this frame's states ended with.
     last_copy: RefCell<Option<Recorded>>,
+    /// Set by [`Run::finish`] when the running state's output is its input with one top-level
+    /// field set by `ResultPath`: the address of the output's first field (no other live
+    /// object has it). The history then writes the output's copy by changing the input's.
+    result_field: Cell<Option<usize>>,
 }
 
 impl<'p> Frame<'p> {
@@ -296,6 +300,7 @@ impl<'p> Frame<'p> {
             task_input: RefCell::new(None),
             exit_copy: RefCell::new(None),
             last_copy: RefCell::new(None),
+            result_field: Cell::new(None),
         }
     }
 
@@ -354,6 +359,22 @@ pub(crate) struct Run<'a> {
     dmap: distributed::DistributedState,
     /// Reused for writing Task parameters as text.
     scratch: Cell<String>,
+    /// Field lists for [`Run::run_definition`], reused: a Map runs one per iteration.
+    field_lists: RefCell<Vec<Vec<crate::json::FieldSpan>>>,
+}
+
+/// A field list lent by [`Run::field_lists`], given back when dropped.
+struct FieldList<'r> {
+    list: Vec<crate::json::FieldSpan>,
+    pool: &'r RefCell<Vec<Vec<crate::json::FieldSpan>>>,
+}
+
+impl Drop for FieldList<'_> {
+    fn drop(&mut self) {
+        let mut list = std::mem::take(&mut self.list);
+        list.clear();
+        self.pool.borrow_mut().push(list);
+    }
 }
 
 /// Runs an execution to its end on the virtual clock.
@@ -392,6 +413,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         region: Arc::from(cfg.region),
         dmap: distributed::DistributedState::default(),
         scratch: Cell::new(String::new()),
+        field_lists: RefCell::new(Vec::new()),
         cfg,
     };
     let status_output = Drive {
@@ -589,6 +611,7 @@ impl<'a> Run<'a> {
             task_input: RefCell::new(None),
             exit_copy: RefCell::new(None),
             last_copy: RefCell::new(None),
+            result_field: Cell::new(None),
         };
         self.event_details(&frame, "ExecutionStarted", || {
             Some((
@@ -667,25 +690,38 @@ impl<'a> Run<'a> {
         Box::pin(async move {
             let mut index = definition.start_at;
             let mut input = input;
-            // The history's copy of the previous state's output, which is this state's input.
+            let recording = self.recording(frame);
+            // The history's copy of the previous state's output, which is this state's input,
+            // and where its top-level fields are (when `fields_known`).
             let mut recorded: Option<Recorded> = input_copy;
+            let mut fields = FieldList {
+                list: self.field_lists.borrow_mut().pop().unwrap_or_default(),
+                pool: &self.field_lists,
+            };
+            let fields = &mut fields.list;
+            let mut fields_known = false;
             loop {
                 let state = &definition.states[index];
                 let before = frame.last_event.get();
+                let entered_copy = recording.then(|| {
+                    recorded.take().unwrap_or_else(|| {
+                        let (copy, known) = Recorded::of_fields(&input, fields);
+                        fields_known = known;
+                        copy
+                    })
+                });
                 // A state that passes its input on untouched shows the same copy as its output.
-                let mut passed_on = (output_is_input(state) && self.recording(frame))
-                    .then(|| recorded.take().unwrap_or_else(|| Recorded::of(&input)));
-                let entered_copy = if passed_on.is_some() {
-                    passed_on.clone()
-                } else if matches!(state.kind, StateKind::Task(_)) && self.recording(frame) {
-                    let copy = recorded.take().unwrap_or_else(|| Recorded::of(&input));
-                    *frame.task_input.borrow_mut() = Some(copy.clone());
-                    Some(copy)
+                let mut passed_on = if output_is_input(state) {
+                    entered_copy.clone()
                 } else {
-                    recorded.take()
+                    None
                 };
-                let entered = self.enter(state, &input, frame, entered_copy)?;
+                if matches!(state.kind, StateKind::Task(_)) {
+                    frame.task_input.replace(entered_copy.clone());
+                }
+                let entered = self.enter(state, &input, frame, entered_copy.clone())?;
                 frame.exit_copy.take();
+                frame.result_field.set(None);
                 let (output, next) = match self.run_state(state, input, frame).await {
                     Ok(x) => x,
                     Err(Fault::Failed(mut e) | Fault::Uncaught(mut e)) => {
@@ -704,12 +740,34 @@ impl<'a> Run<'a> {
                     Err(h) => return Err(h),
                 };
                 // The history's copy of the output, when it keeps one, measures it too.
-                let exited = (!matches!(state.kind, StateKind::Fail(_)) && self.recording(frame)).then(|| {
-                    passed_on
-                        .take()
-                        .or_else(|| frame.exit_copy.take())
-                        .unwrap_or_else(|| Recorded::of(&output))
-                });
+                let exited = if matches!(state.kind, StateKind::Fail(_)) || !recording {
+                    None
+                } else if let Some(same) = passed_on.take() {
+                    Some(same)
+                } else if let Some(joined) = frame.exit_copy.take() {
+                    fields_known = false;
+                    Some(joined)
+                } else {
+                    let changed = frame.result_field.take().filter(|_| fields_known).and_then(|first| {
+                        let PathField::Path(path, _) = &state.io.result_path else {
+                            return None;
+                        };
+                        let key = path.top_field()?;
+                        let map = output.as_object()?;
+                        let (_, value) = map.iter().find(|(k, _)| *k == key)?;
+                        let still = map.values().next().map(|v| std::ptr::from_ref(v) as usize) == Some(first);
+                        let copy = entered_copy.as_ref()?;
+                        still.then(|| copy.with_field(fields, key, value)).flatten()
+                    });
+                    Some(match changed {
+                        Some(copy) => copy,
+                        None => {
+                            let (copy, known) = Recorded::of_fields(&output, fields);
+                            fields_known = known;
+                            copy
+                        }
+                    })
+                };
                 let too_big = match &exited {
                     Some(Recorded::Text(text)) => text.len() > PAYLOAD_LIMIT,
                     _ => over_payload_limit(&output),
@@ -902,7 +960,7 @@ impl<'a> Run<'a> {
                 };
                 self.assign(state, state.io.assign.as_ref(), &result, &scope, frame)?;
                 let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
-                let output = self.finish(state, input, result, &tail)?;
+                let output = self.finish(state, input, result, &tail, frame)?;
                 Ok((output, state.next))
             }
             StateKind::Choice(c) => {
@@ -1070,8 +1128,23 @@ impl<'a> Run<'a> {
     }
 
     /// `ResultPath` then `OutputPath`.
-    fn finish(&self, state: &State, raw_input: Value, result: Value, scope: &Scope<'_>) -> Result<Value, Fault> {
+    fn finish(
+        &self,
+        state: &State,
+        raw_input: Value,
+        result: Value,
+        scope: &Scope<'_>,
+        frame: &Frame<'_>,
+    ) -> Result<Value, Fault> {
         let merged = data::apply_result_path(&state.io.result_path, raw_input, result)?;
+        if let (PathField::Path(path, _), PathField::Default, Value::Object(map)) =
+            (&state.io.result_path, &state.io.output_path, &merged)
+            && path.top_field().is_some()
+        {
+            frame
+                .result_field
+                .set(map.values().next().map(|v| std::ptr::from_ref(v) as usize));
+        }
         Ok(data::apply_path(&state.io.output_path, merged, scope)?)
     }
 
@@ -1158,6 +1231,8 @@ impl<'a> Run<'a> {
                     return Ok((output, Some(c.next)));
                 }
                 self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
+                // The output is the catcher's `ResultPath`'s, not the state's.
+                frame.result_field.set(None);
                 let output = data::apply_result_path(&c.result_path, input, error_output)?;
                 return Ok((output, Some(c.next)));
             }
@@ -1468,7 +1543,7 @@ impl<'a> Run<'a> {
             }
             // `OutputPath` reads `$$` at most, never the input `scope` stands on.
             let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
-            self.finish(state, raw_input, selected, &tail)
+            self.finish(state, raw_input, selected, &tail, frame)
         };
         self.calls.borrow_mut().push(PendingCall {
             call,
@@ -1842,7 +1917,7 @@ impl<'a> Run<'a> {
         self.assign(state, state.io.assign.as_ref(), &selected, &scope, frame)?;
         // `OutputPath` reads `$$` at most, never the input `scope` stands on.
         let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
-        self.finish(state, input, selected, &tail)
+        self.finish(state, input, selected, &tail, frame)
     }
 
     async fn run_map(

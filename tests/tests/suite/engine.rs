@@ -421,7 +421,9 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
         "StartAt": "Replace",
         "States": {
             "Replace": { "Type": "Pass", "Parameters": { "n.$": "$.a", "q": "\"}" }, "ResultPath": "$.mid", "Next": "Add" },
-            "Add": { "Type": "Pass", "Result": [1, { "x": "]," }], "ResultPath": "$.new", "Next": "Float" },
+            "Add": { "Type": "Pass", "Result": [1, { "x": "]," }], "ResultPath": "$.new", "Next": "Grow" },
+            "Grow": { "Type": "Pass", "Result": "a value much longer than the object before it", "ResultPath": "$.mid", "Next": "Shrink" },
+            "Shrink": { "Type": "Pass", "Result": 0, "ResultPath": "$.new", "Next": "Float" },
             "Float": { "Type": "Pass", "Result": 0.5, "ResultPath": "$.f", "Next": "Call" },
             "Call": {
                 "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
@@ -455,7 +457,11 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
     let replaced = json!({ "a": 1, "mid": { "n": 1, "q": "\"}" }, "s\"}": "{\\", "items": [{ "i": 1 }, {}] });
     let mut added = replaced.clone();
     added["new"] = json!([1, { "x": "]," }]);
-    let mut floated = added.clone();
+    let mut grown = added.clone();
+    grown["mid"] = json!("a value much longer than the object before it");
+    let mut shrunk = grown.clone();
+    shrunk["new"] = json!(0);
+    let mut floated = shrunk.clone();
     floated["f"] = json!(0.5);
     let mut called = floated.clone();
     called["mid"] = json!({ "ok": 1 });
@@ -464,6 +470,8 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
     let expected_start = vec![
         ("Replace".to_string(), text(replaced)),
         ("Add".to_string(), text(added)),
+        ("Grow".to_string(), text(grown)),
+        ("Shrink".to_string(), text(shrunk)),
         ("Float".to_string(), text(floated.clone())),
     ];
     // The raw result, without the Lambda integration's response envelope.
@@ -489,7 +497,7 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
     let mut caught = floated;
     caught["error"] = json!({ "Error": "Boom", "Cause": "no" });
     assert_eq!(
-        exited(&run)[..4],
+        exited(&run)[..6],
         [expected_start, vec![("Call".to_string(), text(caught))]].concat()[..]
     );
 }
