@@ -1517,7 +1517,7 @@ impl<'a> Run<'a> {
         let answered = value;
         let value = answered.value();
         let output = 'done: {
-            if over_payload_limit(value) {
+            if answered.over_payload_limit() {
                 break 'done Err(StateError::new(
                     "States.DataLimitExceeded",
                     format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
@@ -1756,7 +1756,7 @@ impl<'a> Run<'a> {
     fn answer<'m>(&'m self, mock: &'m Mock, key: &'m str, call: &'m TaskCall) -> Answer<'m> {
         Box::pin(async move {
             match &*mock.0 {
-                MockKind::Return(v) => Ok((Ok(v.clone()), false)),
+                MockKind::Return(v, _) => Ok((Ok(v.clone()), false)),
                 MockKind::Throw(e) => Ok((Err(e.clone()), false)),
                 MockKind::Hang => {
                     std::future::pending::<()>().await;
@@ -2609,6 +2609,14 @@ impl Answered {
         match self {
             Answered::Owned(v) => v,
             Answered::Shared(m) => m.returned().cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// Whether the value is over AWS's payload limit; a shared mock value is measured once.
+    fn over_payload_limit(&self) -> bool {
+        match self {
+            Answered::Owned(v) => over_payload_limit(v),
+            Answered::Shared(m) => m.returned_over(over_payload_limit),
         }
     }
 

@@ -90,7 +90,8 @@ pub(crate) type ChooseFn = dyn Fn(&TaskCall) -> Mock + Send + Sync;
 pub struct Mock(pub(crate) Arc<MockKind>);
 
 pub(crate) enum MockKind {
-    Return(Value),
+    /// The value, and whether it is over the engine's payload limit (checked once).
+    Return(Value, std::sync::OnceLock<bool>),
     Throw(TaskError),
     Hang,
     After(Duration, Mock),
@@ -111,7 +112,7 @@ pub(crate) enum MockKind {
 impl fmt::Debug for Mock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.0 {
-            MockKind::Return(v) => write!(f, "Mock::ret({v})"),
+            MockKind::Return(v, _) => write!(f, "Mock::ret({v})"),
             MockKind::Throw(e) => write!(f, "Mock::throw({e})"),
             MockKind::Hang => f.write_str("Mock::hang()"),
             MockKind::After(d, m) => write!(f, "Mock::after({d:?}, {m:?})"),
@@ -142,7 +143,7 @@ impl Mock {
     /// the Invoke response envelope (`Payload`, `StatusCode`, ...); use [`Mock::raw`] to give
     /// the whole response yourself.
     pub fn ret(value: impl Into<Value>) -> Self {
-        Mock::new(MockKind::Return(value.into()))
+        Mock::new(MockKind::Return(value.into(), std::sync::OnceLock::new()))
     }
 
     /// Fails the call with this error and cause.
@@ -253,9 +254,9 @@ impl Mock {
     /// the [`Mock::ret`] and whether the value is the raw response.
     pub(crate) fn immediate(&self) -> Option<(&Mock, bool)> {
         match &*self.0 {
-            MockKind::Return(_) => Some((self, false)),
+            MockKind::Return(..) => Some((self, false)),
             MockKind::Raw(inner) => match &*inner.0 {
-                MockKind::Return(_) => Some((inner, true)),
+                MockKind::Return(..) => Some((inner, true)),
                 _ => None,
             },
             _ => None,
@@ -265,8 +266,16 @@ impl Mock {
     /// The value of a [`Mock::ret`].
     pub(crate) fn returned(&self) -> Option<&Value> {
         match &*self.0 {
-            MockKind::Return(v) => Some(v),
+            MockKind::Return(v, _) => Some(v),
             _ => None,
+        }
+    }
+
+    /// `over(value)` of a [`Mock::ret`]'s value, worked out on the first call only.
+    pub(crate) fn returned_over(&self, over: impl FnOnce(&Value) -> bool) -> bool {
+        match &*self.0 {
+            MockKind::Return(v, checked) => *checked.get_or_init(|| over(v)),
+            _ => false,
         }
     }
 }

@@ -139,3 +139,37 @@ fn virtual_latency_and_hang() {
         .unwrap();
     assert_eq!(run.elapsed(), Duration::from_secs(90));
 }
+
+#[test]
+fn a_returned_value_over_the_payload_limit_fails_every_call() {
+    // AWS: a Task result over 256 KiB fails with States.DataLimitExceeded (conformance
+    // `error_handling...test_service_task_lambada_data_limit_exceeded_on_large_utf8_response`).
+    // A shared Mock::ret is measured once and still fails every call, in every execution.
+    let sm = StateMachine::from_definition(json!({
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "fn" },
+                "Catch": [ { "ErrorEquals": ["States.DataLimitExceeded"], "Next": "Again" } ],
+                "Next": "Again"
+            },
+            "Again": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "fn" }, "End": true
+            }
+        }
+    }))
+    .unwrap();
+    let big = Mock::ret(json!({ "blob": "x".repeat(300_000) }));
+    for _ in 0..2 {
+        let run = sm.scenario().default_mock(big.clone()).run().unwrap();
+        run.assert_failed_with("States.DataLimitExceeded");
+        assert_eq!(run.path(), ["Call", "Again"]);
+    }
+    sm.scenario()
+        .default_mock(Mock::ret(json!({ "ok": true })))
+        .run()
+        .unwrap()
+        .assert_succeeded();
+}
