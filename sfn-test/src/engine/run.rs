@@ -854,7 +854,7 @@ impl<'a> Run<'a> {
             let recent = path.iter().rev().take(10).rev().map(|s| s.to_string()).collect();
             return Err(self.fail_harness(Error::HistoryLimit {
                 limit: self.cfg.history_limit,
-                state: state.name.to_string(),
+                state: String::from(&*state.name),
                 recent,
             }));
         }
@@ -993,7 +993,7 @@ impl<'a> Run<'a> {
                     self.visits
                         .borrow_mut()
                         .choice_rules
-                        .insert((state.pointer.to_string(), rule));
+                        .insert((String::from(&*state.pointer), rule));
                 }
                 self.assign(state, assign, effective, &scope, frame)?;
                 self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
@@ -1167,7 +1167,7 @@ impl<'a> Run<'a> {
             }
             self.variables_at
                 .borrow_mut()
-                .insert(state.name.to_string(), map.clone());
+                .insert(String::from(&*state.name), map.clone());
         }
         Ok(())
     }
@@ -1210,7 +1210,10 @@ impl<'a> Run<'a> {
                     let delay = self.backoff(r, counts[i]);
                     counts[i] += 1;
                     retry_count += 1;
-                    self.visits.borrow_mut().retries.insert((state.pointer.to_string(), i));
+                    self.visits
+                        .borrow_mut()
+                        .retries
+                        .insert((String::from(&*state.pointer), i));
                     self.clock.pause(delay).await;
                     continue;
                 }
@@ -1220,7 +1223,10 @@ impl<'a> Run<'a> {
                 .enumerate()
                 .find(|(_, c)| matches_error(&c.error_equals, &error.error))
             {
-                self.visits.borrow_mut().catches.insert((state.pointer.to_string(), i));
+                self.visits
+                    .borrow_mut()
+                    .catches
+                    .insert((String::from(&*state.pointer), i));
                 let error_output = error_object(&error);
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
@@ -1400,7 +1406,7 @@ impl<'a> Run<'a> {
         } else {
             // Mock functions and child executions see the whole call.
             let call = TaskCall {
-                state: state.name.to_string(),
+                state: String::from(&*state.name),
                 resource: task.resource.clone(),
                 input: params.take(),
                 attempt: attempt_no,
@@ -1412,7 +1418,7 @@ impl<'a> Run<'a> {
                 (None, None) => {
                     let keys = self.mock_keys(state, resource, &task.resource, &call.input, frame);
                     return Err(self.fail_harness(Error::UnmockedTask {
-                        state: state.name.to_string(),
+                        state: String::from(&*state.name),
                         resource: task.resource.clone(),
                         keys,
                     }));
@@ -1473,16 +1479,23 @@ impl<'a> Run<'a> {
                 } else {
                     "Failed"
                 };
-                family.emit(self, frame, suffix, || {
-                    let mut details = Map::new();
-                    details.insert("error".into(), json!(e.error));
+                let (kind, key) = event_names(family, suffix);
+                self.event_details(frame, kind, || {
+                    let mut fields = Vec::with_capacity(4);
+                    fields.push(("error", Field::Str(Arc::from(e.error.as_str()))));
                     if let Some(c) = &e.cause {
-                        details.insert("cause".into(), json!(c));
+                        fields.push(("cause", Field::Str(Arc::from(c.as_str()))));
                     }
-                    for (k, v) in family.service_fields() {
-                        details.insert(k.into(), v);
+                    if let Family::Service {
+                        resource_type,
+                        resource,
+                        ..
+                    } = family
+                    {
+                        fields.push(("resourceType", Field::Str(Arc::clone(resource_type))));
+                        fields.push(("resource", Field::Str(Arc::clone(resource))));
                     }
-                    Value::Object(details)
+                    Some((key, Details::Fields(fields)))
                 });
                 return Err(StateError {
                     error: e.error,

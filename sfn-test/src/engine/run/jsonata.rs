@@ -82,7 +82,7 @@ impl<'a> Run<'a> {
         if let Some(location) = location(&cause) {
             details.insert("location".into(), Value::String(location.to_string()));
         }
-        details.insert("state".into(), Value::String(state.name.to_string()));
+        details.insert("state".into(), Value::String(String::from(&*state.name)));
         self.event(frame, "EvaluationFailed", || {
             Some(("evaluationFailedEventDetails", Value::Object(details)))
         });
@@ -190,7 +190,7 @@ impl<'a> Run<'a> {
         }
         self.variables_at
             .borrow_mut()
-            .insert(state.name.to_string(), map.clone());
+            .insert(String::from(&*state.name), map.clone());
     }
 
     /// A JSONata Choice state: the first rule whose `Condition` is true, with its `Assign`
@@ -219,7 +219,7 @@ impl<'a> Run<'a> {
                 self.visits
                     .borrow_mut()
                     .choice_rules
-                    .insert((state.pointer.to_string(), i));
+                    .insert((String::from(&*state.pointer), i));
                 // A rule's own Assign and Output take the place of the state's (conformance
                 // `outputdecl.test_output...test_output_in_choice[*]`).
                 let output = self.finish_fields(
@@ -243,7 +243,7 @@ impl<'a> Run<'a> {
         self.visits
             .borrow_mut()
             .choice_rules
-            .insert((state.pointer.to_string(), usize::MAX));
+            .insert((String::from(&*state.pointer), usize::MAX));
         let output = self.jsonata_finish(state, io, scope, None, None, frame)?;
         Ok((output, Some(default)))
     }
