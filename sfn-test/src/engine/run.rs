@@ -510,10 +510,17 @@ impl<'a> Run<'a> {
                     id & 0xffff_ffff_ffff
                 )
             } else {
-                format!(
-                    "arn:aws:states:{}:{}:execution:{}:{}",
-                    cfg.region, cfg.account, cfg.state_machine_name, cfg.execution_name
-                )
+                [
+                    "arn:aws:states:",
+                    cfg.region,
+                    ":",
+                    cfg.account,
+                    ":execution:",
+                    cfg.state_machine_name,
+                    ":",
+                    cfg.execution_name,
+                ]
+                .concat()
             }
         })
     }
@@ -521,17 +528,23 @@ impl<'a> Run<'a> {
     fn state_machine_arn(&self) -> &str {
         let cfg = &self.cfg;
         self.state_machine_arn.get_or_init(|| {
-            format!(
-                "arn:aws:states:{}:{}:stateMachine:{}",
-                cfg.region, cfg.account, cfg.state_machine_name
-            )
+            [
+                "arn:aws:states:",
+                cfg.region,
+                ":",
+                cfg.account,
+                ":stateMachine:",
+                cfg.state_machine_name,
+            ]
+            .concat()
         })
     }
 
     fn role_arn(&self) -> &str {
         let cfg = &self.cfg;
+        // Joined without the formatter: every execution's first event shows it.
         self.role_arn
-            .get_or_init(|| format!("arn:aws:iam::{}:role/{}-role", cfg.account, cfg.state_machine_name))
+            .get_or_init(|| ["arn:aws:iam::", cfg.account, ":role/", cfg.state_machine_name, "-role"].concat())
     }
 
     fn event(
