@@ -373,6 +373,28 @@ fn api_gateway_headers_must_be_string_lists() {
     good.assert_succeeded();
 }
 
+/// The history's outputs in order, as compact text (key order shows): each state's
+/// `*StateExited` by state name, and `ExecutionSucceeded` as "(execution)".
+fn history_outputs(run: &Execution) -> Vec<(String, String)> {
+    run.history()
+        .iter()
+        .filter_map(|e| {
+            let (key, details) = e.details()?;
+            let name = match key {
+                "stateExitedEventDetails" => details["name"].as_str()?.to_string(),
+                "executionSucceededEventDetails" => "(execution)".to_string(),
+                _ => return None,
+            };
+            Some((name, serde_json::to_string(&details["output"]).ok()?))
+        })
+        .collect()
+}
+
+/// Compact JSON text.
+fn text(v: Value) -> String {
+    serde_json::to_string(&v).unwrap()
+}
+
 #[test]
 fn history_shows_each_state_output_whether_passed_on_or_changed() {
     // The history copies a state's input once when the state passes it on untouched (Choice,
@@ -388,26 +410,14 @@ fn history_shows_each_state_output_whether_passed_on_or_changed() {
     }));
     let run = sm.scenario().input(json!({ "a": 1 })).run().unwrap();
     run.assert_succeeded();
-    let outputs: Vec<(String, Value)> = run
-        .history()
-        .iter()
-        .filter_map(|e| {
-            let (key, details) = e.details()?;
-            (key == "stateExitedEventDetails").then(|| {
-                (
-                    details["name"].as_str().unwrap_or_default().to_string(),
-                    details["output"].clone(),
-                )
-            })
-        })
-        .collect();
     assert_eq!(
-        outputs,
+        history_outputs(&run),
         vec![
-            ("Route".to_string(), json!({ "a": 1 })),
-            ("Copy".to_string(), json!({ "a": 1, "copy": { "a": 1 } })),
-            ("Pause".to_string(), json!({ "a": 1 })),
-            ("Bare".to_string(), json!({ "a": 1 })),
+            ("Route".to_string(), text(json!({ "a": 1 }))),
+            ("Copy".to_string(), text(json!({ "a": 1, "copy": { "a": 1 } }))),
+            ("Pause".to_string(), text(json!({ "a": 1 }))),
+            ("Bare".to_string(), text(json!({ "a": 1 }))),
+            ("(execution)".to_string(), text(json!({ "a": 1 }))),
         ]
     );
 }
@@ -441,19 +451,6 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
         }
     }));
     let input = json!({ "a": 1, "mid": null, "s\"}": "{\\", "items": [{ "i": 1 }, {}] });
-    let exited = |run: &Execution| -> Vec<(String, String)> {
-        run.history()
-            .iter()
-            .filter_map(|e| {
-                let (key, details) = e.details()?;
-                (key == "stateExitedEventDetails").then(|| {
-                    let name = details["name"].as_str().unwrap_or_default().to_string();
-                    (name, serde_json::to_string(&details["output"]).unwrap_or_default())
-                })
-            })
-            .collect()
-    };
-    let text = |v: Value| serde_json::to_string(&v).unwrap();
     let replaced = json!({ "a": 1, "mid": { "n": 1, "q": "\"}" }, "s\"}": "{\\", "items": [{ "i": 1 }, {}] });
     let mut added = replaced.clone();
     added["new"] = json!([1, { "x": "]," }]);
@@ -485,7 +482,8 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
         ("Tag".to_string(), text(json!({ "seen": true }))),
         ("Each".to_string(), text(mapped)),
     ]);
-    assert_eq!(exited(&run), expected);
+    expected.push(("(execution)".to_string(), expected[expected.len() - 1].1.clone()));
+    assert_eq!(history_outputs(&run), expected);
 
     let run = sm
         .scenario()
@@ -497,7 +495,7 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
     let mut caught = floated;
     caught["error"] = json!({ "Error": "Boom", "Cause": "no" });
     assert_eq!(
-        exited(&run)[..6],
+        history_outputs(&run)[..6],
         [expected_start, vec![("Call".to_string(), text(caught))]].concat()[..]
     );
 }
@@ -534,21 +532,10 @@ fn map_and_parallel_outputs_in_the_history_are_their_results() {
         .run()
         .unwrap();
     run.assert_succeeded();
-    let outputs: Vec<(String, String)> = run
-        .history()
-        .iter()
-        .filter_map(|e| {
-            let (key, details) = e.details()?;
-            let shown = |v: &Value| serde_json::to_string(v).unwrap_or_default();
-            match key {
-                "stateExitedEventDetails" => Some((details["name"].as_str()?.to_string(), shown(&details["output"]))),
-                "executionSucceededEventDetails" => Some(("(execution)".to_string(), shown(&details["output"]))),
-                _ => None,
-            }
-        })
+    let outputs: Vec<(String, String)> = history_outputs(&run)
+        .into_iter()
         .filter(|(name, _)| ["Both", "Inner", "Each", "(execution)"].contains(&name.as_str()))
         .collect();
-    let text = |v: Value| serde_json::to_string(&v).unwrap();
     let each = text(json!([{ "v": 1 }, { "v": "two" }, { "v": { "3": [] } }]));
     assert_eq!(
         outputs,
