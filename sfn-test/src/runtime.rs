@@ -13,9 +13,6 @@ thread_local! {
 /// When called inside another async runtime (the blocking API checks for that first), or when
 /// the runtime cannot be built (out of resources).
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-    // On the heap: an execution's future is kilobytes, and the runtime moves what it is given
-    // several times before polling it.
-    let fut = Box::pin(fut);
     RUNTIME.with(|cell| {
         let rt = cell.get_or_init(|| {
             tokio::runtime::Builder::new_current_thread()

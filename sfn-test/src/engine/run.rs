@@ -716,9 +716,10 @@ impl<'a> Run<'a> {
             loop {
                 let state = &definition.states[index];
                 let before = frame.last_event.get();
+                let sets_field = result_field_of(state).is_some();
                 let entered_copy = recording.then(|| {
                     recorded.take().unwrap_or_else(|| {
-                        let (copy, known) = Recorded::of_fields(&input, fields);
+                        let (copy, known) = Self::copy_of(&input, sets_field, fields);
                         fields_known = known;
                         copy
                     })
@@ -732,7 +733,9 @@ impl<'a> Run<'a> {
                 if matches!(state.kind, StateKind::Task(_)) {
                     frame.task_input.replace(entered_copy.clone());
                 }
-                let entered = self.enter(state, &input, frame, entered_copy.clone())?;
+                // What the output's copy is written from, when the state sets one field.
+                let base = if sets_field { entered_copy.clone() } else { None };
+                let entered = self.enter(state, &input, frame, entered_copy)?;
                 frame.exit_copy.take();
                 frame.result_field.set(None);
                 let (output, next) = match self.run_state(state, input, frame).await {
@@ -762,20 +765,18 @@ impl<'a> Run<'a> {
                     Some(joined)
                 } else {
                     let changed = frame.result_field.take().filter(|_| fields_known).and_then(|first| {
-                        let PathField::Path(path, _) = &state.io.result_path else {
-                            return None;
-                        };
-                        let key = path.top_field()?;
+                        let key = result_field_of(state)?;
                         let map = output.as_object()?;
                         let (_, value) = map.iter().find(|(k, _)| *k == key)?;
                         let still = map.values().next().map(|v| std::ptr::from_ref(v) as usize) == Some(first);
-                        let copy = entered_copy.as_ref()?;
-                        still.then(|| copy.with_field(fields, key, value)).flatten()
+                        still.then(|| base.as_ref()?.with_field(fields, key, value)).flatten()
                     });
                     Some(match changed {
                         Some(copy) => copy,
                         None => {
-                            let (copy, known) = Recorded::of_fields(&output, fields);
+                            // Its fields are noted when the next state will set one of them.
+                            let wanted = next.is_some_and(|n| result_field_of(&definition.states[n]).is_some());
+                            let (copy, known) = Self::copy_of(&output, wanted, fields);
                             fields_known = known;
                             copy
                         }
@@ -827,6 +828,16 @@ impl<'a> Run<'a> {
                 }
             }
         })
+    }
+
+    /// The history's copy of `value`, noting where its top-level fields are when `note`;
+    /// `true` when they are noted.
+    fn copy_of(value: &Value, note: bool, fields: &mut Vec<crate::json::FieldSpan>) -> (Recorded, bool) {
+        if note {
+            Recorded::of_fields(value, fields)
+        } else {
+            (Recorded::of(value), false)
+        }
     }
 
     /// The history's copy of an array of the frames' outputs, from the frames' own copies:
@@ -2469,6 +2480,14 @@ fn output_is_input(state: &State) -> bool {
             p.result.is_none() && io.parameters.is_none() && matches!(io.result_path, PathField::Default)
         }
         _ => false,
+    }
+}
+
+/// The field a JSONPath state's `ResultPath` sets, when it sets one top-level field (`$.name`).
+fn result_field_of(state: &State) -> Option<&str> {
+    match (&state.io.result_path, &state.jsonata) {
+        (PathField::Path(path, _), None) => path.top_field(),
+        _ => None,
     }
 }
 
