@@ -774,8 +774,12 @@ impl<'a> Run<'a> {
                     Some(match changed {
                         Some(copy) => copy,
                         None => {
-                            // Its fields are noted when the next state will set one of them.
-                            let wanted = next.is_some_and(|n| result_field_of(&definition.states[n]).is_some());
+                            // Its fields are noted when the next state will set one of them, or
+                            // pass it on to a state that may.
+                            let wanted = next.is_some_and(|n| {
+                                let to = &definition.states[n];
+                                result_field_of(to).is_some() || output_is_input(to)
+                            });
                             let (copy, known) = Self::copy_of(&output, wanted, fields);
                             fields_known = known;
                             copy
