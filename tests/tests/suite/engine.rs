@@ -431,7 +431,8 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
         "StartAt": "Replace",
         "States": {
             "Replace": { "Type": "Pass", "Parameters": { "n.$": "$.a", "q": "\"}" }, "ResultPath": "$.mid", "Next": "Add" },
-            "Add": { "Type": "Pass", "Result": [1, { "x": "]," }], "ResultPath": "$.new", "Next": "Grow" },
+            "Add": { "Type": "Pass", "Result": [1, { "x": "]," }], "ResultPath": "$.new", "Next": "Check" },
+            "Check": { "Type": "Choice", "Choices": [ { "Variable": "$.a", "NumericEquals": 1, "Next": "Grow" } ] },
             "Grow": { "Type": "Pass", "Result": "a value much longer than the object before it", "ResultPath": "$.mid", "Next": "Shrink" },
             "Shrink": { "Type": "Pass", "Result": 0, "ResultPath": "$.new", "Next": "Float" },
             "Float": { "Type": "Pass", "Result": 0.5, "ResultPath": "$.f", "Next": "Call" },
@@ -466,7 +467,8 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
     mapped["items"] = json!([{ "i": 1, "seen": true }, { "seen": true }]);
     let expected_start = vec![
         ("Replace".to_string(), text(replaced)),
-        ("Add".to_string(), text(added)),
+        ("Add".to_string(), text(added.clone())),
+        ("Check".to_string(), text(added)),
         ("Grow".to_string(), text(grown)),
         ("Shrink".to_string(), text(shrunk)),
         ("Float".to_string(), text(floated.clone())),
@@ -495,7 +497,7 @@ fn history_outputs_with_a_result_field_keep_the_fields_in_order() {
     let mut caught = floated;
     caught["error"] = json!({ "Error": "Boom", "Cause": "no" });
     assert_eq!(
-        history_outputs(&run)[..6],
+        history_outputs(&run)[..7],
         [expected_start, vec![("Call".to_string(), text(caught))]].concat()[..]
     );
 }
