@@ -18,6 +18,10 @@
 //! waits (both pairs timed in alternation, so that a drift in the machine's speed hits both
 //! sides alike), and a generated table file of 10,000 cases run through `sfn_test::table`.
 //!
+//! `--peers FILE` sets the table beside the peers' figures in FILE: the JSON lines that
+//! `tests/benches/peers/run.sh` prints (`peer`, `workload`, `median_ms`), with how many times
+//! faster each workload ran here.
+//!
 //! `--quick` (or `SFN_BENCH_QUICK=1`) keeps every loop short, for a smoke run; `--profile N`
 //! runs only the check and N executions per workload (for `valgrind --tool=callgrind`;
 //! with `--no-history`, executions that record no history).
@@ -102,6 +106,7 @@ struct Options {
     history: bool,
     filter: Vec<String>,
     loop_time: Duration,
+    peers: Option<PathBuf>,
 }
 
 impl Options {
@@ -113,6 +118,7 @@ impl Options {
             history: true,
             filter: Vec::new(),
             loop_time: Duration::from_secs(2),
+            peers: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
@@ -121,6 +127,7 @@ impl Options {
                 "--quick" => o.quick = true,
                 "--profile" => o.profile = args.next().and_then(|n| n.parse().ok()),
                 "--no-history" => o.history = false,
+                "--peers" => o.peers = args.next().map(PathBuf::from),
                 // `cargo bench` passes `--bench`; other libtest flags mean nothing here.
                 s if s.starts_with('-') => {}
                 name => o.filter.push(name.to_string()),
@@ -481,6 +488,55 @@ fn report(o: &Options, measure: &str, fields: Value, text: String) {
     }
 }
 
+/// Each workload's median beside the peers' in `file` (JSON lines with `peer`, `workload` and
+/// `median_ms`, as `tests/benches/peers/run.sh` prints them): how many times faster it ran here.
+fn beside_peers(rows: &[Row], file: &Path, o: &Options) {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("workloads: --peers {}: {e}", file.display());
+            std::process::exit(1);
+        }
+    };
+    let mut peers = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let v: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("workloads: {}:{}: not a JSON line: {e}", file.display(), n + 1);
+                std::process::exit(1);
+            }
+        };
+        let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        match (
+            field("peer"),
+            field("workload"),
+            v.get("median_ms").and_then(Value::as_f64),
+        ) {
+            (Some(peer), Some(workload), Some(median)) => peers.push((peer, workload, median)),
+            _ => eprintln!(
+                "workloads: {}:{}: skipped, no peer, workload and median_ms",
+                file.display(),
+                n + 1
+            ),
+        }
+    }
+    if !o.json {
+        println!("\nbeside the peers ({}): their median / this median", file.display());
+    }
+    for r in rows.iter().filter(|r| r.correct) {
+        for (peer, _, median) in peers.iter().filter(|(_, w, _)| *w == r.name) {
+            let ratio = median / ms(r.median);
+            report(
+                o,
+                "peers",
+                json!({ "workload": r.name, "peer": peer, "peer_median_ms": median, "ratio": round(ratio, 1) }),
+                format!("  {:<16} {:<32} {:>11.3} ms = {:>9.1}×", r.name, peer, median, ratio),
+            );
+        }
+    }
+}
+
 /// The cost of recording history: the same single-execution median without it.
 fn history_overhead(workloads: &[Workload], o: &Options) {
     if !o.json {
@@ -780,6 +836,9 @@ fn main() {
     print_rows(&rows, &o);
     if o.profile.is_some() {
         return;
+    }
+    if let Some(file) = &o.peers {
+        beside_peers(&rows, file, &o);
     }
     if o.filter.is_empty() || o.selects("history") {
         history_overhead(&workloads, &o);

