@@ -127,7 +127,8 @@ impl Options {
                 "--quick" => o.quick = true,
                 "--profile" => o.profile = args.next().and_then(|n| n.parse().ok()),
                 "--no-history" => o.history = false,
-                "--peers" => o.peers = args.next().map(PathBuf::from),
+                // A relative path is the workspace root's, where the README's commands run.
+                "--peers" => o.peers = args.next().map(|p| sfn_test_suite::workspace_root().join(p)),
                 // `cargo bench` passes `--bench`; other libtest flags mean nothing here.
                 s if s.starts_with('-') => {}
                 name => o.filter.push(name.to_string()),
