@@ -1338,10 +1338,9 @@ impl<'a> Run<'a> {
         let mut rng = || self.next_random();
         let family = &parsed.1;
         // A service integration's parameters that only the history and the call record keep
-        // are written as text straight from the template (see `Params`).
-        let as_text = self.recording(frame)
-            && matches!(family, Family::Service { .. })
-            && self.answered_by_name(state, task, frame);
+        // are written as text straight from the template (see `Params`), with history or
+        // without: a test that reads the call parses it then.
+        let as_text = matches!(family, Family::Service { .. }) && self.answered_by_name(state, task, frame);
         let mut params = match state.jsonata.as_deref() {
             Some(j) => Params::of(self.jsonata_arguments(j, &scope)?),
             None => {
@@ -1490,7 +1489,7 @@ impl<'a> Run<'a> {
         let call = CallParts {
             state: Arc::clone(&state.name),
             resource: Arc::clone(&parsed.2),
-            input: recorded.unwrap_or_else(|| Recorded::Value(Arc::new(params.take()))),
+            input: recorded.unwrap_or_else(|| params.into_recorded()),
             attempt: attempt_no,
             task_token,
         };
@@ -2721,6 +2720,14 @@ impl Params {
         match &self.text {
             Some(text) => Recorded::Text(Arc::clone(text)),
             None => Recorded::of(self.value()),
+        }
+    }
+
+    /// The call record's copy when the history keeps none: the text, or the value.
+    fn into_recorded(mut self) -> Recorded {
+        match self.text.take() {
+            Some(text) => Recorded::Text(text),
+            None => Recorded::Value(Arc::new(self.take())),
         }
     }
 }
