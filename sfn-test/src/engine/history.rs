@@ -40,12 +40,18 @@ pub(crate) enum Details {
         name: Arc<str>,
         value: Recorded,
     },
-    /// An object of these fields, in this order.
-    Fields(Vec<(&'static str, Field)>),
+    /// An object of these string fields, in this order (a Task's failure: its error, cause
+    /// and resource names).
+    Fields(Vec<(&'static str, Arc<str>)>),
     /// `{"resourceType": .., "resource": ..}`: a service integration's `TaskStarted`.
-    Service {
-        resource_type: Arc<str>,
-        resource: Arc<str>,
+    Service(Arc<ServiceNames>),
+    /// A service integration's `TaskScheduled`: `resourceType`, `resource`, `region`,
+    /// `parameters`, then `timeoutInSeconds` / `heartbeatInSeconds` when set.
+    Scheduled {
+        names: Arc<ServiceNames>,
+        region: Arc<str>,
+        parameters: Recorded,
+        timing: Vec<(&'static str, Value)>,
     },
     /// `{"name": name, "index": index}`: a Map iteration's events.
     Iteration { name: Arc<str>, index: usize },
@@ -57,11 +63,15 @@ pub(crate) enum Details {
     },
     /// [`with_payload`]`("output", value, [("resourceType", ..), ("resource", ..)])`: a service
     /// integration's `TaskSucceeded` (no larger than the other variants: a history holds many).
-    Task {
-        value: Recorded,
-        resource_type: Arc<str>,
-        resource: Arc<str>,
-    },
+    Task { value: Recorded, names: Arc<ServiceNames> },
+}
+
+/// A service integration's `resourceType` and `resource`, which its Task events repeat: one
+/// shared copy per Task state, so that an event takes one reference instead of two.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ServiceNames {
+    pub(crate) resource_type: Arc<str>,
+    pub(crate) resource: Arc<str>,
 }
 
 impl Details {
@@ -72,48 +82,42 @@ impl Details {
                 with_payload(field, &value.value(), &[("name", Value::String(name.to_string()))])
             }
             Details::Payload { field, value, extra } => with_payload(field, &value.value(), extra),
-            Details::Task {
-                value,
-                resource_type,
-                resource,
-            } => with_payload(
+            Details::Task { value, names } => with_payload(
                 "output",
                 &value.value(),
                 &[
-                    ("resourceType", Value::String(resource_type.to_string())),
-                    ("resource", Value::String(resource.to_string())),
+                    ("resourceType", Value::String(names.resource_type.to_string())),
+                    ("resource", Value::String(names.resource.to_string())),
                 ],
             ),
             Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
-            Details::Service {
-                resource_type,
-                resource,
-            } => json!({ "resourceType": resource_type.as_ref(), "resource": resource.as_ref() }),
+            Details::Service(names) => {
+                json!({ "resourceType": names.resource_type.as_ref(), "resource": names.resource.as_ref() })
+            }
+            Details::Scheduled {
+                names,
+                region,
+                parameters,
+                timing,
+            } => {
+                let mut map = Map::new();
+                map.insert("resourceType".into(), Value::String(names.resource_type.to_string()));
+                map.insert("resource".into(), Value::String(names.resource.to_string()));
+                map.insert("region".into(), Value::String(region.to_string()));
+                map.insert("parameters".into(), parameters.value());
+                for (k, v) in timing {
+                    map.insert((*k).into(), v.clone());
+                }
+                Value::Object(map)
+            }
             Details::Fields(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(k, v)| {
-                        let v = match v {
-                            Field::Json(v) => v.clone(),
-                            Field::Recorded(r) => r.value(),
-                            Field::Str(s) => Value::String(s.to_string()),
-                        };
-                        ((*k).to_string(), v)
-                    })
+                    .map(|(k, v)| ((*k).to_string(), Value::String(v.to_string())))
                     .collect(),
             ),
         }
     }
-}
-
-/// One field of [`Details::Fields`].
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Field {
-    Json(Value),
-    /// A payload (a Task's parameters).
-    Recorded(Recorded),
-    /// A string shared by many events (a resource name, the region).
-    Str(Arc<str>),
 }
 
 /// A copy of a payload kept for later, shared by the events that show it: its compact JSON
@@ -221,7 +225,11 @@ impl Event {
                 Details::Payload { extra, .. } => {
                     extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
                 }
-                Details::Fields(_) | Details::Iteration { .. } | Details::Task { .. } | Details::Service { .. } => None,
+                Details::Fields(_)
+                | Details::Iteration { .. }
+                | Details::Task { .. }
+                | Details::Service(_)
+                | Details::Scheduled { .. } => None,
             },
             _ => None,
         }

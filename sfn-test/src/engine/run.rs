@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
-use super::history::{Details, Event, EventLog, Field, Recorded, with_payload};
+use super::history::{Details, Event, EventLog, Recorded, ServiceNames, with_payload};
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
 use crate::error::Error;
@@ -1509,18 +1509,13 @@ impl<'a> Run<'a> {
                 let (kind, key) = event_names(family, suffix);
                 self.event_details(frame, kind, || {
                     let mut fields = Vec::with_capacity(4);
-                    fields.push(("error", Field::Str(Arc::from(e.error.as_str()))));
+                    fields.push(("error", Arc::from(e.error.as_str())));
                     if let Some(c) = &e.cause {
-                        fields.push(("cause", Field::Str(Arc::from(c.as_str()))));
+                        fields.push(("cause", Arc::from(c.as_str())));
                     }
-                    if let Family::Service {
-                        resource_type,
-                        resource,
-                        ..
-                    } = family
-                    {
-                        fields.push(("resourceType", Field::Str(Arc::clone(resource_type))));
-                        fields.push(("resource", Field::Str(Arc::clone(resource))));
+                    if let Family::Service { names, .. } = family {
+                        fields.push(("resourceType", Arc::clone(&names.resource_type)));
+                        fields.push(("resource", Arc::clone(&names.resource)));
                     }
                     Some((key, Details::Fields(fields)))
                 });
@@ -1535,14 +1530,9 @@ impl<'a> Run<'a> {
         self.event_details(frame, kind, || {
             let value = value.recorded();
             let details = match family {
-                Family::Service {
-                    resource_type,
-                    resource,
-                    ..
-                } => Details::Task {
+                Family::Service { names, .. } => Details::Task {
                     value,
-                    resource_type: Arc::clone(resource_type),
-                    resource: Arc::clone(resource),
+                    names: Arc::clone(names),
                 },
                 _ => Details::Payload {
                     field: "output",
@@ -1628,38 +1618,25 @@ impl<'a> Run<'a> {
                 });
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
-            Family::Service {
-                resource_type,
-                resource,
-                pattern,
-            } => {
+            Family::Service { names, pattern } => {
                 let (kind, key) = event_names(family, "Scheduled");
                 self.event_details(frame, kind, || {
-                    let mut fields = vec![
-                        ("resourceType", Field::Str(Arc::clone(resource_type))),
-                        ("resource", Field::Str(Arc::clone(resource))),
-                        ("region", Field::Str(Arc::clone(&self.region))),
-                        (
-                            "parameters",
-                            Field::Recorded(recorded.cloned().unwrap_or_else(|| params.recorded())),
-                        ),
-                    ];
-                    fields.extend(timing.into_iter().map(|(k, v)| (k, Field::Json(v))));
+                    let mut timing = timing;
                     if let Some(h) = heartbeat {
-                        fields.push(("heartbeatInSeconds", Field::Json(json!(h))));
+                        timing.push(("heartbeatInSeconds", json!(h)));
                     }
-                    Some((key, Details::Fields(fields)))
-                });
-                let (kind, key) = event_names(family, "Started");
-                self.event_details(frame, kind, || {
                     Some((
                         key,
-                        Details::Service {
-                            resource_type: Arc::clone(resource_type),
-                            resource: Arc::clone(resource),
+                        Details::Scheduled {
+                            names: Arc::clone(names),
+                            region: Arc::clone(&self.region),
+                            parameters: recorded.cloned().unwrap_or_else(|| params.recorded()),
+                            timing,
                         },
                     ))
                 });
+                let (kind, key) = event_names(family, "Started");
+                self.event_details(frame, kind, || Some((key, Details::Service(Arc::clone(names)))));
                 if *pattern != Pattern::RequestResponse {
                     // The service's immediate response (e.g. SendMessage's) is not mocked.
                     family.emit(self, frame, "Submitted", || {
@@ -2302,11 +2279,7 @@ pub(crate) enum Family {
     /// An activity: `Activity*` events.
     Activity { arn: String },
     /// A service integration: `Task*` events.
-    Service {
-        resource_type: Arc<str>,
-        resource: Arc<str>,
-        pattern: Pattern,
-    },
+    Service { names: Arc<ServiceNames>, pattern: Pattern },
 }
 
 impl Family {
@@ -2317,8 +2290,10 @@ impl Family {
             _ => {
                 let (resource_type, name) = resource.history_names(arn);
                 Family::Service {
-                    resource_type: Arc::from(resource_type),
-                    resource: Arc::from(name),
+                    names: Arc::new(ServiceNames {
+                        resource_type: Arc::from(resource_type),
+                        resource: Arc::from(name),
+                    }),
                     pattern: resource.pattern(),
                 }
             }
@@ -2328,14 +2303,10 @@ impl Family {
     /// `resourceType` and `resource`, which every `Task*` event detail repeats.
     fn service_fields(&self) -> Vec<(&'static str, Value)> {
         match self {
-            Family::Service {
-                resource_type,
-                resource,
-                ..
-            } => {
+            Family::Service { names, .. } => {
                 vec![
-                    ("resourceType", Value::String(resource_type.to_string())),
-                    ("resource", Value::String(resource.to_string())),
+                    ("resourceType", Value::String(names.resource_type.to_string())),
+                    ("resource", Value::String(names.resource.to_string())),
                 ]
             }
             _ => Vec::new(),
