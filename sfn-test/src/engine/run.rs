@@ -67,6 +67,8 @@ pub(crate) struct RunConfig<'a> {
     /// The definition's Task states parsed once for every execution (`None`: each execution
     /// parses them on first entry).
     pub tasks: Option<&'a ParsedTasks>,
+    /// How large the definition's executions' lists have grown (`None`: not kept).
+    pub sizes: Option<&'a RunSizes>,
 }
 
 /// A Task state's parsed `Resource` and event family.
@@ -76,14 +78,51 @@ pub(crate) type ParsedTask = Arc<(Resource, Family, Arc<str>)>;
 /// Every Task state of a definition, parsed, by state address.
 pub(crate) type ParsedTasks = ByAddress<ParsedTask>;
 
-/// A state machine's [`ParsedTasks`], built on its first execution. The addresses stay valid:
-/// the definition is never changed once compiled and lives as long as this cache.
+/// A state machine's [`ParsedTasks`], built on its first execution, and [`RunSizes`]. The
+/// addresses stay valid: the definition is never changed once compiled and lives as long as
+/// this cache.
 #[derive(Default)]
-pub(crate) struct TaskCache(std::sync::OnceLock<ParsedTasks>);
+pub(crate) struct TaskCache {
+    tasks: std::sync::OnceLock<ParsedTasks>,
+    sizes: RunSizes,
+}
+
+/// The largest history, path and call list a state machine's executions have had so far: the
+/// next execution starts with room for as many, instead of growing its lists (and copying
+/// them) as a loop or a Map goes on. Capacity only; no execution sees another's data.
+#[derive(Default)]
+pub(crate) struct RunSizes {
+    events: std::sync::atomic::AtomicUsize,
+    path: std::sync::atomic::AtomicUsize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl RunSizes {
+    /// The most room an execution starts with: one runaway loop (a history of 25,000
+    /// events) should not make every later execution of the state machine start large.
+    const ROOM: usize = 8192;
+
+    fn get(&self) -> (usize, usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let room = |n: &std::sync::atomic::AtomicUsize| n.load(Relaxed).min(Self::ROOM);
+        (room(&self.events), room(&self.path), room(&self.calls))
+    }
+
+    fn note(&self, events: usize, path: usize, calls: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.events.fetch_max(events, Relaxed);
+        self.path.fetch_max(path, Relaxed);
+        self.calls.fetch_max(calls, Relaxed);
+    }
+}
 
 impl TaskCache {
+    pub(crate) fn sizes(&self) -> &RunSizes {
+        &self.sizes
+    }
+
     pub(crate) fn get(&self, definition: &Definition) -> &ParsedTasks {
-        self.0.get_or_init(|| {
+        self.tasks.get_or_init(|| {
             let mut tasks = ParsedTasks::default();
             definition.walk(&mut |state| {
                 if let StateKind::Task(task) = &state.kind {
@@ -379,8 +418,8 @@ impl Drop for FieldList<'_> {
 
 /// Runs an execution to its end on the virtual clock.
 pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome, Error> {
-    // Room for a run through every top-level state once, so short executions never grow
-    // these (longer ones grow them as usual).
+    // Room for a run through every top-level state once, or for as much as the state
+    // machine's longest execution so far needed (up to `RunSizes::ROOM`).
     let n = cfg.definition.states.len();
     let (mut events, mut tasks) = (4, 0);
     for state in &cfg.definition.states {
@@ -388,12 +427,14 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         events += if matches!(state.kind, StateKind::Task(_)) { 5 } else { 2 };
         tasks += usize::from(matches!(state.kind, StateKind::Task(_)));
     }
-    let events = if cfg.record_history { events } else { 0 };
+    let (seen_events, seen_path, seen_calls) = cfg.sizes.map(RunSizes::get).unwrap_or_default();
+    let events = if cfg.record_history { events.max(seen_events) } else { 0 };
+    let (path_room, tasks) = (n.max(seen_path), tasks.max(seen_calls));
     let run = Run {
         clock: Clock::new(cfg.start),
         log: RefCell::new(EventLog::new(cfg.record_history, events)),
-        path: RefCell::new(Vec::with_capacity(n)),
-        top_path: RefCell::new(Vec::with_capacity(n)),
+        path: RefCell::new(Vec::with_capacity(path_room)),
+        top_path: RefCell::new(Vec::with_capacity(path_room)),
         calls: RefCell::new(Vec::with_capacity(tasks)),
         visits: RefCell::new(Visits::default()),
         variables_at: RefCell::new(BTreeMap::new()),
@@ -425,6 +466,13 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         return Err(e);
     }
     let (status, output) = status_output?;
+    if let Some(sizes) = run.cfg.sizes {
+        sizes.note(
+            run.log.borrow().events.len(),
+            run.path.borrow().len(),
+            run.calls.borrow().len(),
+        );
+    }
     Ok(Outcome {
         status,
         output,
@@ -738,7 +786,16 @@ impl<'a> Run<'a> {
                 let entered = self.enter(state, &input, frame, entered_copy)?;
                 frame.exit_copy.take();
                 frame.result_field.set(None);
-                let (output, next) = match self.run_state(state, input, frame).await {
+                // A Task's future is the largest: awaited here, outside `run_state`'s, so that
+                // every other state's future stays small to create and move.
+                let ran = match &state.kind {
+                    StateKind::Task(task) => {
+                        let entered_time = self.clock.now();
+                        self.run_task(state, task, input, frame, entered_time).await
+                    }
+                    _ => self.run_state(state, input, frame).await,
+                };
+                let (output, next) = match ran {
                     Ok(x) => x,
                     Err(Fault::Failed(mut e) | Fault::Uncaught(mut e)) => {
                         let here = !e.cause.as_deref().unwrap_or("").starts_with("An error occurred");
@@ -1120,7 +1177,9 @@ impl<'a> Run<'a> {
                     cause,
                 }))
             }
-            StateKind::Task(task) => self.run_task(state, task, input, frame, entered_time).await,
+            // `run_definition` runs Task states itself; boxed here, so as not to make every
+            // state's future as large as a Task's.
+            StateKind::Task(task) => Box::pin(self.run_task(state, task, input, frame, entered_time)).await,
             StateKind::Parallel(p) => {
                 let retry = &p.retry;
                 let catch = &p.catch;

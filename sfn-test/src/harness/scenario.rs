@@ -274,6 +274,7 @@ impl<'m> Scenario<'m> {
             children: &children,
             depth: 0,
             tasks: Some(self.machine.tasks.get(&self.machine.definition)),
+            sizes: Some(self.machine.tasks.sizes()),
         };
         let outcome = engine::execute(cfg, self.input.clone()).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());

@@ -74,6 +74,7 @@ impl<'a> Run<'a> {
                 express: false,
                 depth: self.cfg.depth + 1,
                 tasks: None,
+                sizes: None,
                 ..self.cfg.clone()
             };
             let execution_arn = format!(
