@@ -381,6 +381,8 @@ pub(crate) struct Run<'a> {
     /// Transitions and Choice rules already in `visits`, by state address, so taking one
     /// again costs no allocation.
     seen: RefCell<HashSet<(usize, usize), BuildHasherDefault<AddressHasher>>>,
+    /// The pairs of `seen` inserted last, by a cheap hash of the pair.
+    seen_recently: [Cell<(usize, usize)>; SEEN_RECENTLY],
     /// Each Task state's parsed `Resource` and event family, by state address.
     task_resources: RefCell<ByAddress<ParsedTask>>,
     /// States and transitions entered for the first time, added to `visits` at the end.
@@ -444,6 +446,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         harness: RefCell::new(None),
         sequence_positions: RefCell::new(HashMap::new()),
         seen: RefCell::new(HashSet::with_capacity_and_hasher(2 * n, BuildHasherDefault::default())),
+        seen_recently: std::array::from_fn(|_| Cell::new((0, 0))),
         task_resources: RefCell::new(HashMap::default()),
         new_states: RefCell::new(Vec::with_capacity(n)),
         new_transitions: RefCell::new(Vec::with_capacity(n)),
@@ -489,6 +492,9 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
 
 /// `Run::seen`'s mark for a state entered (never a state's address nor a Choice rule index).
 const ENTERED: usize = usize::MAX - 1;
+
+/// How many of the pairs `Run::seen` got last are kept for a lookup without hashing.
+const SEEN_RECENTLY: usize = 32;
 
 /// `set` with `new` added; a set built from a vector at once costs far fewer comparisons than
 /// inserting one by one.
@@ -650,7 +656,16 @@ impl<'a> Run<'a> {
 
     /// True the first time `(state, to)` is seen in this execution.
     fn first_visit(&self, state: &State, to: usize) -> bool {
-        self.seen.borrow_mut().insert((std::ptr::from_ref(state) as usize, to))
+        let key = (std::ptr::from_ref(state) as usize, to);
+        // A loop or a Map takes the same few transitions over and over: the pairs seen last
+        // are looked up without hashing (a state's address is never 0, so the empty slots
+        // match nothing).
+        let slot = &self.seen_recently[((key.0 >> 4) ^ key.1.wrapping_mul(0x9E37_79B9)) % SEEN_RECENTLY];
+        if slot.get() == key {
+            return false;
+        }
+        slot.set(key);
+        self.seen.borrow_mut().insert(key)
     }
 
     fn fail_harness(&self, error: Error) -> Fault {
