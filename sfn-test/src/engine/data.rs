@@ -259,6 +259,70 @@ pub(crate) fn write_payload(
     }
 }
 
+/// The object `input[key]`, when it has exactly the names of `fields` in their order: a
+/// result built from `fields` and written there by `ResultPath` (`$.key`) has the same shape,
+/// so it can be written into that object's values instead of replacing it (see
+/// [`eval_fields`] and [`assign_fields`]). A loop, or a chain of states, that writes the same
+/// field each time then allocates no new object, keys or table.
+pub(crate) fn same_shape(fields: &[(String, Payload)], input: &Value, key: &str) -> bool {
+    let Some(Value::Object(old)) = input.as_object().and_then(|m| small_get(m, key)) else {
+        return false;
+    };
+    old.len() == fields.len() && old.keys().zip(fields).all(|(k, (name, _))| k == name)
+}
+
+/// The value of field `key`, compared name by name in a small object (cheaper than hashing).
+fn small_get<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() > 8 {
+        map.get(key)
+    } else {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    }
+}
+
+/// The values of object template `fields` against `scope`, in order, as [`eval_payload`]
+/// evaluates them (the same random draws); `None` for a constant.
+pub(crate) fn eval_fields(
+    fields: &[(String, Payload)],
+    scope: &Scope<'_>,
+    rng: &mut dyn FnMut() -> u64,
+    out: &mut Vec<Option<Value>>,
+) -> Result<(), StateError> {
+    out.clear();
+    for (_, payload) in fields {
+        out.push(match payload {
+            Payload::Const(_) => None,
+            p => Some(eval_payload(p, scope, rng)?),
+        });
+    }
+    Ok(())
+}
+
+/// Writes [`eval_fields`]' `values` into the object `input[key]` that [`same_shape`] found,
+/// which then equals the object [`eval_payload`] would have built. The address of `input`'s
+/// first field, as [`super::run`]'s history marks a changed field; `None` (nothing written)
+/// when `input[key]` is not such an object.
+pub(crate) fn assign_fields(
+    fields: &[(String, Payload)],
+    values: &mut Vec<Option<Value>>,
+    input: &mut Value,
+    key: &str,
+) -> Option<usize> {
+    let map = input.as_object_mut()?;
+    let old = map.get_mut(key)?.as_object_mut()?;
+    if old.len() != fields.len() || values.len() != fields.len() {
+        return None;
+    }
+    for ((slot, value), (_, payload)) in old.values_mut().zip(values.drain(..)).zip(fields) {
+        match (value, payload) {
+            (Some(v), _) => *slot = v,
+            (None, Payload::Const(c)) if slot != c => *slot = c.clone(),
+            (None, _) => {}
+        }
+    }
+    map.values().next().map(|v| std::ptr::from_ref(v) as usize)
+}
+
 /// AWS's error for a payload path that matches nothing.
 fn path_not_found(field: &str, text: &str, scope: &Scope<'_>) -> StateError {
     let input = if text.starts_with("$$") {

@@ -400,6 +400,8 @@ pub(crate) struct Run<'a> {
     dmap: distributed::DistributedState,
     /// Reused for writing Task parameters as text.
     scratch: Cell<String>,
+    /// Reused for [`data::eval_fields`].
+    field_values: Cell<Vec<Option<Value>>>,
     /// Field lists for [`Run::run_definition`], reused: a Map runs one per iteration.
     field_lists: RefCell<Vec<Vec<crate::json::FieldSpan>>>,
 }
@@ -458,6 +460,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         dmap: distributed::DistributedState::default(),
         scratch: Cell::new(String::new()),
         field_lists: RefCell::new(Vec::new()),
+        field_values: Cell::new(Vec::new()),
         cfg,
     };
     let status_output = Drive {
@@ -906,6 +909,18 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// The top-level field a JSONPath state's result can be written into in place: `ResultPath`
+    /// `$.key`, no `OutputPath` or `Assign` (which would read the result as a value), and an
+    /// object at `input[key]` with the result template's fields in order (see
+    /// [`data::same_shape`]).
+    fn result_in_place<'s>(&self, state: &'s State, fields: &[(String, Payload)], input: &Value) -> Option<&'s str> {
+        let key = result_field_of(state)?;
+        (state.io.assign.is_none()
+            && matches!(state.io.output_path, PathField::Default)
+            && data::same_shape(fields, input, key))
+        .then_some(key)
+    }
+
     /// The history's copy of `value`, noting where its top-level fields are when `note`;
     /// `true` when they are noted.
     fn copy_of(value: &Value, note: bool, fields: &mut Vec<crate::json::FieldSpan>) -> (Recorded, bool) {
@@ -1030,7 +1045,7 @@ impl<'a> Run<'a> {
     async fn run_state(
         &self,
         state: &'a State,
-        input: Value,
+        mut input: Value,
         frame: &Frame<'_>,
     ) -> Result<(Value, Option<usize>), Fault> {
         let entered_time = self.clock.now();
@@ -1053,6 +1068,21 @@ impl<'a> Run<'a> {
             StateKind::Pass(pass) => {
                 let selected = self.effective_input(state, &input, &scope)?;
                 let effective = selected.as_ref().unwrap_or(&input);
+                if let (None, Some(Payload::Object { fields, .. })) = (&pass.result, &state.io.parameters)
+                    && let Some(key) = self.result_in_place(state, fields, &input)
+                {
+                    let mut values = self.field_values.take();
+                    let evaluated = data::eval_fields(fields, &scope.with_input(effective), &mut rng, &mut values);
+                    drop(selected);
+                    let first = evaluated
+                        .is_ok()
+                        .then(|| data::assign_fields(fields, &mut values, &mut input, key))
+                        .flatten();
+                    self.field_values.set(values);
+                    evaluated?;
+                    frame.result_field.set(first);
+                    return Ok((input, state.next));
+                }
                 let result = match (&pass.result, &state.io.parameters) {
                     (Some(r), _) => r.clone(),
                     (None, Some(p)) => eval_payload(p, &scope.with_input(effective), &mut rng)?,
@@ -1630,6 +1660,24 @@ impl<'a> Run<'a> {
             }
             if let Some(j) = state.jsonata.as_deref() {
                 break 'done self.jsonata_finish(state, j, &scope, Some(value.clone()), None, frame);
+            }
+            if let Some(Payload::Object { fields, .. }) = &state.io.result_selector
+                && let Some(key) = self.result_in_place(state, fields, &raw_input)
+            {
+                let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
+                let mut values = self.field_values.take();
+                let evaluated = data::eval_fields(fields, &Scope::new(value, &ctx_fn, &vars), &mut rng, &mut values);
+                let mut output = raw_input;
+                let first = evaluated
+                    .is_ok()
+                    .then(|| data::assign_fields(fields, &mut values, &mut output, key))
+                    .flatten();
+                self.field_values.set(values);
+                if let Err(e) = evaluated {
+                    break 'done Err(e.into());
+                }
+                frame.result_field.set(first);
+                break 'done Ok(output);
             }
             let selected = match &state.io.result_selector {
                 Some(p) => {

@@ -554,6 +554,64 @@ fn map_and_parallel_outputs_in_the_history_are_their_results() {
 }
 
 #[test]
+fn results_written_again_into_the_same_field_are_the_results() {
+    // A loop whose states write a result of the same shape into the same field each time
+    // (`ResultPath` replaces the field: AWS docs, "ResultPath"). Each result is built from the
+    // input before it is written: `prev` reads the old value, and a field whose names come
+    // in another order is replaced as a whole.
+    let sm = machine(json!({
+        "StartAt": "Count",
+        "States": {
+            "Count": {
+                "Type": "Pass", "ResultPath": "$.c", "Next": "Call",
+                "Parameters": { "n.$": "States.MathAdd($.c.n, 1)", "prev.$": "$.c.n", "tag": "t" }
+            },
+            "Call": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "fn", "Payload.$": "$.c" },
+                "ResultSelector": { "got.$": "$.Payload.n", "code.$": "$.StatusCode" },
+                "ResultPath": "$.r", "Next": "Again"
+            },
+            "Again": { "Type": "Choice", "Choices": [ { "Variable": "$.c.n", "NumericLessThan": 3, "Next": "Count" } ], "Default": "Swap" },
+            "Swap": { "Type": "Pass", "Parameters": { "tag": "u", "n.$": "$.c.n", "prev": null }, "ResultPath": "$.c", "End": true }
+        }
+    }));
+    let echo = Mock::from_fn(|call| Ok(json!({ "n": call.input["Payload"]["n"] })));
+    let input = json!({ "c": { "n": 0, "prev": null, "tag": "t" }, "r": { "got": 0, "code": 0 } });
+    for history in [true, false] {
+        let scenario = sm.scenario().input(input.clone()).mock("Call", echo.clone());
+        let run = if history {
+            scenario.run()
+        } else {
+            scenario.without_history().run()
+        }
+        .unwrap();
+        run.assert_succeeded();
+        let out = run.output().unwrap();
+        assert_eq!(
+            text(out.clone()),
+            text(json!({ "c": { "tag": "u", "n": 3, "prev": null }, "r": { "got": 3, "code": 200 } }))
+        );
+        if history {
+            let counts: Vec<String> = history_outputs(&run)
+                .into_iter()
+                .filter(|(name, _)| name == "Count")
+                .map(|(_, t)| t)
+                .collect();
+            assert_eq!(
+                counts,
+                [(1, 0, 0), (2, 1, 1), (3, 2, 2)]
+                    .map(|(n, prev, got)| {
+                        let code = if got == 0 { 0 } else { 200 };
+                        text(json!({ "c": { "n": n, "prev": prev, "tag": "t" }, "r": { "got": got, "code": code } }))
+                    })
+                    .to_vec()
+            );
+        }
+    }
+}
+
+#[test]
 fn task_parameters_are_the_same_with_history_or_without() {
     // The history keeps a Task's parameters as text written straight from the template; a
     // float falls back to the value, from the same random draws.
