@@ -259,20 +259,20 @@ pub(crate) fn write_payload(
     }
 }
 
-/// The object `input[key]`, when it has exactly the names of `fields` in their order: a
-/// result built from `fields` and written there by `ResultPath` (`$.key`) has the same shape,
-/// so it can be written into that object's values instead of replacing it (see
-/// [`eval_fields`] and [`assign_fields`]). A loop, or a chain of states, that writes the same
-/// field each time then allocates no new object, keys or table.
-pub(crate) fn same_shape(fields: &[(String, Payload)], input: &Value, key: &str) -> bool {
-    let Some(Value::Object(old)) = input.as_object().and_then(|m| small_get(m, key)) else {
-        return false;
-    };
+/// Whether `target` is an object with exactly the names of `fields`, in their order: the
+/// result built from `fields` then has its shape, and `ResultPath` can write it into the
+/// object's values instead of replacing the object (see [`eval_fields`] and
+/// [`assign_fields`]). A loop, or a chain of states, that writes the same shape each time
+/// then allocates no new object, keys or table.
+pub(crate) fn same_shape(fields: &[(String, Payload)], target: &Value) -> bool {
+    let Value::Object(old) = target else { return false };
     old.len() == fields.len() && old.keys().zip(fields).all(|(k, (name, _))| k == name)
 }
 
-/// The value of field `key`, compared name by name in a small object (cheaper than hashing).
-fn small_get<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+/// The value of top-level field `key` of `input`, compared name by name in a small object
+/// (cheaper than hashing).
+pub(crate) fn top_field<'v>(input: &'v Value, key: &str) -> Option<&'v Value> {
+    let map = input.as_object()?;
     if map.len() > 8 {
         map.get(key)
     } else {
@@ -298,20 +298,13 @@ pub(crate) fn eval_fields(
     Ok(())
 }
 
-/// Writes [`eval_fields`]' `values` into the object `input[key]` that [`same_shape`] found,
-/// which then equals the object [`eval_payload`] would have built. The address of `input`'s
-/// first field, as [`super::run`]'s history marks a changed field; `None` (nothing written)
-/// when `input[key]` is not such an object.
-pub(crate) fn assign_fields(
-    fields: &[(String, Payload)],
-    values: &mut Vec<Option<Value>>,
-    input: &mut Value,
-    key: &str,
-) -> Option<usize> {
-    let map = input.as_object_mut()?;
-    let old = map.get_mut(key)?.as_object_mut()?;
+/// Writes [`eval_fields`]' `values` into `target`, an object [`same_shape`] accepted, which
+/// then equals the object [`eval_payload`] would have built; `false` (nothing written) for
+/// any other value.
+pub(crate) fn assign_fields(fields: &[(String, Payload)], values: &mut Vec<Option<Value>>, target: &mut Value) -> bool {
+    let Value::Object(old) = target else { return false };
     if old.len() != fields.len() || values.len() != fields.len() {
-        return None;
+        return false;
     }
     for ((slot, value), (_, payload)) in old.values_mut().zip(values.drain(..)).zip(fields) {
         match (value, payload) {
@@ -320,7 +313,7 @@ pub(crate) fn assign_fields(
             (None, _) => {}
         }
     }
-    map.values().next().map(|v| std::ptr::from_ref(v) as usize)
+    true
 }
 
 /// AWS's error for a payload path that matches nothing.

@@ -909,16 +909,56 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// The top-level field a JSONPath state's result can be written into in place: `ResultPath`
-    /// `$.key`, no `OutputPath` or `Assign` (which would read the result as a value), and an
-    /// object at `input[key]` with the result template's fields in order (see
-    /// [`data::same_shape`]).
-    fn result_in_place<'s>(&self, state: &'s State, fields: &[(String, Payload)], input: &Value) -> Option<&'s str> {
-        let key = result_field_of(state)?;
-        (state.io.assign.is_none()
-            && matches!(state.io.output_path, PathField::Default)
-            && data::same_shape(fields, input, key))
-        .then_some(key)
+    /// Where a JSONPath state's result, built from object template `fields`, can be written in
+    /// place: the input itself (`ResultPath` `$`) or its top-level field (`$.key`), when that
+    /// is an object of the template's names in order (see [`data::same_shape`]), and no
+    /// `OutputPath` or `Assign` reads the result as a value of its own.
+    fn result_in_place<'s>(
+        &self,
+        state: &'s State,
+        fields: &[(String, Payload)],
+        input: &Value,
+    ) -> Option<InPlace<'s>> {
+        if state.jsonata.is_some() || state.io.assign.is_some() || !matches!(state.io.output_path, PathField::Default) {
+            return None;
+        }
+        let target = match &state.io.result_path {
+            PathField::Default => InPlace::Whole,
+            PathField::Path(path, _) => InPlace::Field(path.top_field()?),
+            PathField::Null => return None,
+        };
+        let shaped = match target {
+            InPlace::Whole => data::same_shape(fields, input),
+            InPlace::Field(key) => data::top_field(input, key).is_some_and(|v| data::same_shape(fields, v)),
+        };
+        shaped.then_some(target)
+    }
+
+    /// Writes `values` of template `fields` into `input` where [`Run::result_in_place`] said;
+    /// for a field, marks it for the history (see `Frame::result_field`).
+    fn write_in_place(
+        &self,
+        fields: &[(String, Payload)],
+        values: &mut Vec<Option<Value>>,
+        input: &mut Value,
+        target: InPlace<'_>,
+        frame: &Frame<'_>,
+    ) {
+        match target {
+            InPlace::Whole => {
+                data::assign_fields(fields, values, input);
+            }
+            InPlace::Field(key) => {
+                let written = input
+                    .as_object_mut()
+                    .and_then(|m| m.get_mut(key))
+                    .is_some_and(|v| data::assign_fields(fields, values, v));
+                let first = input.as_object().and_then(|m| m.values().next());
+                frame
+                    .result_field
+                    .set(first.filter(|_| written).map(|v| std::ptr::from_ref(v) as usize));
+            }
+        }
     }
 
     /// The history's copy of `value`, noting where its top-level fields are when `note`;
@@ -1069,18 +1109,16 @@ impl<'a> Run<'a> {
                 let selected = self.effective_input(state, &input, &scope)?;
                 let effective = selected.as_ref().unwrap_or(&input);
                 if let (None, Some(Payload::Object { fields, .. })) = (&pass.result, &state.io.parameters)
-                    && let Some(key) = self.result_in_place(state, fields, &input)
+                    && let Some(target) = self.result_in_place(state, fields, &input)
                 {
                     let mut values = self.field_values.take();
                     let evaluated = data::eval_fields(fields, &scope.with_input(effective), &mut rng, &mut values);
                     drop(selected);
-                    let first = evaluated
-                        .is_ok()
-                        .then(|| data::assign_fields(fields, &mut values, &mut input, key))
-                        .flatten();
+                    if evaluated.is_ok() {
+                        self.write_in_place(fields, &mut values, &mut input, target, frame);
+                    }
                     self.field_values.set(values);
                     evaluated?;
-                    frame.result_field.set(first);
                     return Ok((input, state.next));
                 }
                 let result = match (&pass.result, &state.io.parameters) {
@@ -1662,22 +1700,20 @@ impl<'a> Run<'a> {
                 break 'done self.jsonata_finish(state, j, &scope, Some(value.clone()), None, frame);
             }
             if let Some(Payload::Object { fields, .. }) = &state.io.result_selector
-                && let Some(key) = self.result_in_place(state, fields, &raw_input)
+                && let Some(target) = self.result_in_place(state, fields, &raw_input)
             {
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
                 let mut values = self.field_values.take();
                 let evaluated = data::eval_fields(fields, &Scope::new(value, &ctx_fn, &vars), &mut rng, &mut values);
                 let mut output = raw_input;
-                let first = evaluated
-                    .is_ok()
-                    .then(|| data::assign_fields(fields, &mut values, &mut output, key))
-                    .flatten();
-                self.field_values.set(values);
-                if let Err(e) = evaluated {
-                    break 'done Err(e.into());
+                if evaluated.is_ok() {
+                    self.write_in_place(fields, &mut values, &mut output, target, frame);
                 }
-                frame.result_field.set(first);
-                break 'done Ok(output);
+                self.field_values.set(values);
+                break 'done match evaluated {
+                    Ok(()) => Ok(output),
+                    Err(e) => Err(e.into()),
+                };
             }
             let selected = match &state.io.result_selector {
                 Some(p) => {
@@ -2577,6 +2613,13 @@ fn output_is_input(state: &State) -> bool {
         }
         _ => false,
     }
+}
+
+/// Where [`Run::result_in_place`] writes a result: the whole input, or one top-level field.
+#[derive(Clone, Copy)]
+enum InPlace<'s> {
+    Whole,
+    Field(&'s str),
 }
 
 /// The field a JSONPath state's `ResultPath` sets, when it sets one top-level field (`$.name`).

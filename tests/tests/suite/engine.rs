@@ -612,6 +612,50 @@ fn results_written_again_into_the_same_field_are_the_results() {
 }
 
 #[test]
+fn results_that_replace_an_input_of_the_same_shape_are_the_results() {
+    // Without `ResultPath` the result is the output (AWS docs, "ResultPath"), here an object
+    // with the input's names each time: a counter loop, and a Task whose ResultSelector
+    // result has its input's shape.
+    let sm = machine(json!({
+        "StartAt": "Incr",
+        "States": {
+            "Incr": { "Type": "Pass", "Parameters": { "counter.$": "States.MathAdd($.counter, 1)", "last.$": "$.counter" }, "Next": "Check" },
+            "Check": { "Type": "Choice", "Choices": [ { "Variable": "$.counter", "NumericLessThan": 3, "Next": "Incr" } ], "Default": "Ask" },
+            "Ask": {
+                "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "fn", "Payload.$": "$" },
+                "ResultSelector": { "counter.$": "$.Payload.counter", "last": "asked" },
+                "End": true
+            }
+        }
+    }));
+    let echo = Mock::from_fn(|call| Ok(json!({ "counter": call.input["Payload"]["counter"] })));
+    let run = sm
+        .scenario()
+        .input(json!({ "counter": 0, "last": null }))
+        .mock("Ask", echo)
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+    let outputs: Vec<(String, String)> = history_outputs(&run)
+        .into_iter()
+        .filter(|(n, _)| n != "Check")
+        .collect();
+    let expected: Vec<(String, String)> = [(1, 0), (2, 1), (3, 2)]
+        .map(|(counter, last)| ("Incr".to_string(), text(json!({ "counter": counter, "last": last }))))
+        .into_iter()
+        .chain([
+            ("Ask".to_string(), text(json!({ "counter": 3, "last": "asked" }))),
+            (
+                "(execution)".to_string(),
+                text(json!({ "counter": 3, "last": "asked" })),
+            ),
+        ])
+        .collect();
+    assert_eq!(outputs, expected);
+}
+
+#[test]
 fn task_parameters_are_the_same_with_history_or_without() {
     // The history keeps a Task's parameters as text written straight from the template; a
     // float falls back to the value, from the same random draws.
