@@ -280,6 +280,15 @@ pub(crate) fn top_field<'v>(input: &'v Value, key: &str) -> Option<&'v Value> {
     }
 }
 
+/// [`top_field`], to change.
+pub(crate) fn top_field_mut<'v>(map: &'v mut Map<String, Value>, key: &str) -> Option<&'v mut Value> {
+    if map.len() > 8 {
+        map.get_mut(key)
+    } else {
+        map.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
+    }
+}
+
 /// The values of object template `fields` against `scope`, in order, as [`eval_payload`]
 /// evaluates them (the same random draws); `None` for a constant.
 pub(crate) fn eval_fields(

@@ -951,7 +951,7 @@ impl<'a> Run<'a> {
             InPlace::Field(key) => {
                 let written = input
                     .as_object_mut()
-                    .and_then(|m| m.get_mut(key))
+                    .and_then(|m| data::top_field_mut(m, key))
                     .is_some_and(|v| data::assign_fields(fields, values, v));
                 let first = input.as_object().and_then(|m| m.values().next());
                 frame
