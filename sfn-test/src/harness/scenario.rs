@@ -219,16 +219,17 @@ impl<'m> Scenario<'m> {
 
     /// Runs the execution to its end on the virtual clock and returns it.
     ///
-    /// Blocks; inside an async test use [`run_async`](Scenario::run_async).
-    pub fn run(&self) -> Result<Execution> {
+    /// Blocks; inside an async test use [`run_async`](Scenario::run_async). The scenario is
+    /// used up (its input becomes the execution's without a copy); clone it to run it again.
+    pub fn run(self) -> Result<Execution> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::NestedRuntime);
         }
         crate::runtime::block_on(self.run_async())
     }
 
-    /// Runs the execution to its end on the virtual clock.
-    pub async fn run_async(&self) -> Result<Execution> {
+    /// Runs the execution to its end on the virtual clock; see [`run`](Scenario::run).
+    pub async fn run_async(mut self) -> Result<Execution> {
         if let Some(bad) = &self.start_error {
             return Err(Error::Scenario(format!(
                 "start_time {bad:?} is not an RFC 3339 timestamp such as \"2024-01-01T00:00:00Z\""
@@ -276,7 +277,8 @@ impl<'m> Scenario<'m> {
             tasks: Some(self.machine.tasks.get(&self.machine.definition)),
             sizes: Some(self.machine.tasks.sizes()),
         };
-        let outcome = engine::execute(cfg, self.input.clone()).await?;
+        let input = std::mem::take(&mut self.input);
+        let outcome = engine::execute(cfg, input).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());
         run.trigger = self.trigger.clone();
         crate::coverage::record_execution(self.machine, &run);

@@ -122,7 +122,7 @@ async fn runs_inside_an_async_test() {
         .scenario()
         .mock("Charge", json!({}))
         .mock("Notify", json!({ "n": 1 }));
-    let run = scenario.run_async().await.unwrap();
+    let run = scenario.clone().run_async().await.unwrap();
     run.assert_output(json!({ "n": 1 }));
     // The blocking API says what to use instead of panicking.
     let err = scenario.run().unwrap_err();
