@@ -1,7 +1,7 @@
 //! Mocks: keys, sequences, conditional answers, handlers with mockall expectations.
 
-use sfn_test::MockTaskHandler;
 use sfn_test::prelude::*;
+use sfn_test::{MockTaskHandler, TaskHandler, TaskResult};
 
 fn two_tasks() -> StateMachine {
     StateMachine::from_definition(json!({
@@ -172,4 +172,36 @@ fn a_returned_value_over_the_payload_limit_fails_every_call() {
         .run()
         .unwrap()
         .assert_succeeded();
+}
+
+/// A handler that really waits: on a task of the runtime, so the execution is still pending
+/// after its first poll.
+struct Spawning;
+
+#[async_trait::async_trait]
+impl TaskHandler for Spawning {
+    async fn call(&self, call: TaskCall) -> TaskResult {
+        let amount = call.input["amount"].clone();
+        let doubled = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            amount.as_i64().unwrap_or(0) * 2
+        });
+        Ok(json!({ "doubled": doubled.await.unwrap_or_default() }))
+    }
+}
+
+#[test]
+fn a_handler_that_waits_on_the_runtime_is_driven_to_its_end() {
+    // The blocking API polls an execution once itself, and hands one that is still waiting to
+    // the runtime; a handler that spawns a task and awaits it needs the latter.
+    let sm = two_tasks();
+    let run = sm
+        .scenario()
+        .input(json!({ "amount": 21 }))
+        .mock("Charge", Mock::handler(Spawning))
+        .mock("Notify", Mock::from_fn(|call| Ok(call.input["Payload"].clone())))
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+    assert_eq!(run.calls("Notify")[0]["Payload"], json!({ "doubled": 42 }));
 }
