@@ -1121,6 +1121,17 @@ impl<'a> Run<'a> {
                     evaluated?;
                     return Ok((input, state.next));
                 }
+                // A bare Pass whose result replaces its input passes the input itself on.
+                if pass.result.is_none()
+                    && state.io.parameters.is_none()
+                    && selected.is_none()
+                    && matches!(state.io.result_path, PathField::Default)
+                {
+                    self.assign(state, state.io.assign.as_ref(), &input, &scope, frame)?;
+                    let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+                    let output = data::apply_path(&state.io.output_path, input, &tail)?;
+                    return Ok((output, state.next));
+                }
                 let result = match (&pass.result, &state.io.parameters) {
                     (Some(r), _) => r.clone(),
                     (None, Some(p)) => eval_payload(p, &scope.with_input(effective), &mut rng)?,
