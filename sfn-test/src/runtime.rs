@@ -14,13 +14,15 @@ thread_local! {
 /// When called inside another async runtime (the blocking API checks for that first), or when
 /// the runtime cannot be built (out of resources).
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    // Pinned here, before the thread-local's closure: an execution's future is kilobytes, and
+    // moving it into the closure and on cost as much as a short state.
+    let mut fut = std::pin::pin!(fut);
     RUNTIME.with(|cell| {
         let rt = cell.get_or_init(|| {
             tokio::runtime::Builder::new_current_thread()
                 .build()
                 .expect("a current-thread runtime needs no resources beyond a thread-local")
         });
-        let mut fut = std::pin::pin!(fut);
         // Most executions end in their first poll: the clock is virtual and mocks answer at
         // once. That poll runs in the runtime's context (a handler may use tokio) but without
         // `block_on`'s scheduler; only a future still waiting on something real goes on to it,
@@ -31,6 +33,6 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
                 return output;
             }
         }
-        rt.block_on(fut)
+        rt.block_on(fut.as_mut())
     })
 }
