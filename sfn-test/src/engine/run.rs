@@ -598,10 +598,14 @@ impl<'a> Run<'a> {
     }
 
     fn role_arn(&self) -> &str {
+        self.role_arn.get_or_init(|| self.new_role_arn())
+    }
+
+    /// The execution role's ARN, joined without the formatter: every execution's first event
+    /// shows it (as a string of its own, so it is not kept twice).
+    fn new_role_arn(&self) -> String {
         let cfg = &self.cfg;
-        // Joined without the formatter: every execution's first event shows it.
-        self.role_arn
-            .get_or_init(|| ["arn:aws:iam::", cfg.account, ":role/", cfg.state_machine_name, "-role"].concat())
+        ["arn:aws:iam::", cfg.account, ":role/", cfg.state_machine_name, "-role"].concat()
     }
 
     fn event(
@@ -680,11 +684,16 @@ impl<'a> Run<'a> {
     }
 
     async fn top(&self, input: Value) -> (Status, Option<Value>) {
+        thread_local! {
+            // The top frame's empty variables and prefix, shared by this thread's executions.
+            static EMPTY: (Variables, Rc<str>) = (Rc::new(Map::new()), Rc::from(""));
+        }
+        let (variables, prefix) = EMPTY.with(|(v, p)| (Rc::clone(v), Rc::clone(p)));
         let frame = Frame {
             parent: None,
-            variables: RefCell::new(Rc::new(Map::new())),
+            variables: RefCell::new(variables),
             last_event: Cell::new(0),
-            prefix: Rc::from(""),
+            prefix,
             map_item: None,
             detached: false,
             task_input: RefCell::new(None),
@@ -698,7 +707,7 @@ impl<'a> Run<'a> {
                 Details::Payload {
                     field: "input",
                     value: self.input.clone(),
-                    extra: vec![("roleArn", Value::String(self.role_arn().to_string()))],
+                    extra: vec![("roleArn", Value::String(self.new_role_arn()))],
                 },
             ))
         });
