@@ -765,9 +765,8 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Runs a definition (top level, branch or iteration) from `StartAt` to its end.
-    /// Runs `definition` from its `StartAt`; `input_copy` is the history's copy of `input`,
-    /// when there is one already.
+    /// Runs a definition (top level, branch or iteration) from `StartAt` to its end;
+    /// `input_copy` is the history's copy of `input`, when there is one already.
     fn run_definition<'f>(
         &'f self,
         definition: &'f Definition,
