@@ -74,6 +74,16 @@ pub(crate) struct ServiceNames {
     pub(crate) resource: Arc<str>,
 }
 
+impl ServiceNames {
+    /// `resourceType` and `resource`, as the events show them.
+    pub(crate) fn fields(&self) -> [(&'static str, Value); 2] {
+        [
+            ("resourceType", Value::String(self.resource_type.to_string())),
+            ("resource", Value::String(self.resource.to_string())),
+        ]
+    }
+}
+
 impl Details {
     fn to_json(&self) -> Value {
         match self {
@@ -82,17 +92,10 @@ impl Details {
                 with_payload(field, &value.value(), &[("name", Value::String(name.to_string()))])
             }
             Details::Payload { field, value, extra } => with_payload(field, &value.value(), extra),
-            Details::Task { value, names } => with_payload(
-                "output",
-                &value.value(),
-                &[
-                    ("resourceType", Value::String(names.resource_type.to_string())),
-                    ("resource", Value::String(names.resource.to_string())),
-                ],
-            ),
+            Details::Task { value, names } => with_payload("output", &value.value(), &names.fields()),
             Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
             Details::Service(names) => {
-                json!({ "resourceType": names.resource_type.as_ref(), "resource": names.resource.as_ref() })
+                Value::Object(names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect())
             }
             Details::Scheduled {
                 names,
@@ -100,9 +103,7 @@ impl Details {
                 parameters,
                 timing,
             } => {
-                let mut map = Map::new();
-                map.insert("resourceType".into(), Value::String(names.resource_type.to_string()));
-                map.insert("resource".into(), Value::String(names.resource.to_string()));
+                let mut map: Map<String, Value> = names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect();
                 map.insert("region".into(), Value::String(region.to_string()));
                 map.insert("parameters".into(), parameters.value());
                 for (k, v) in timing {

@@ -71,7 +71,6 @@ pub(crate) struct RunConfig<'a> {
     pub sizes: Option<&'a RunSizes>,
 }
 
-/// A Task state's parsed `Resource` and event family.
 /// A Task state's parsed `Resource`, its event family and its `Resource` text.
 pub(crate) type ParsedTask = Arc<(Resource, Family, Arc<str>)>;
 
@@ -308,15 +307,22 @@ struct Frame<'p> {
     /// The history's copy of the running Task state's input, when it has one: parameters that
     /// pass the whole input on (`"Payload.$": "$"`) are written from it.
     task_input: RefCell<Option<Recorded>>,
-    /// The history's copy of the running Map or Parallel state's output, when that state put
-    /// it together from its iterations' or branches' copies.
-    exit_copy: RefCell<Option<Recorded>>,
+    /// What the running state left for the history to write its output's copy from (see
+    /// [`Produced`]); taken right after the state ends.
+    produced: RefCell<Option<Produced>>,
     /// The history's copy of the output this frame's states ended with.
     last_copy: RefCell<Option<Recorded>>,
-    /// Set by [`Run::finish`] when the running state's output is its input with one top-level
-    /// field set by `ResultPath`: the address of the output's first field (no other live
-    /// object has it). The history then writes the output's copy by changing the input's.
-    result_field: Cell<Option<usize>>,
+}
+
+/// How a state's output came about, when that lets the history write its copy without writing
+/// the whole output out.
+enum Produced {
+    /// A Map or Parallel state's output, joined from its iterations' or branches' copies.
+    Joined(Recorded),
+    /// The state's input with one top-level field set by `ResultPath` (by [`Run::finish`] or
+    /// an in-place write): the address of the output's first field, which no other live object
+    /// has, so the history can check it still holds this output.
+    Field(usize),
 }
 
 impl<'p> Frame<'p> {
@@ -330,16 +336,23 @@ impl<'p> Frame<'p> {
         map_item: Option<(usize, Value)>,
     ) -> Frame<'p> {
         Frame {
-            parent: Some(parent),
-            variables: RefCell::new(Rc::clone(empty)),
-            last_event: Cell::new(last_event),
-            prefix,
             map_item,
             detached: parent.detached,
+            ..Frame::new(Some(parent), Rc::clone(empty), prefix, last_event)
+        }
+    }
+
+    fn new(parent: Option<&'p Frame<'p>>, variables: Variables, prefix: Rc<str>, last_event: u64) -> Frame<'p> {
+        Frame {
+            parent,
+            variables: RefCell::new(variables),
+            last_event: Cell::new(last_event),
+            prefix,
+            map_item: None,
+            detached: false,
             task_input: RefCell::new(None),
-            exit_copy: RefCell::new(None),
+            produced: RefCell::new(None),
             last_copy: RefCell::new(None),
-            result_field: Cell::new(None),
         }
     }
 
@@ -689,18 +702,7 @@ impl<'a> Run<'a> {
             static EMPTY: (Variables, Rc<str>) = (Rc::new(Map::new()), Rc::from(""));
         }
         let (variables, prefix) = EMPTY.with(|(v, p)| (Rc::clone(v), Rc::clone(p)));
-        let frame = Frame {
-            parent: None,
-            variables: RefCell::new(variables),
-            last_event: Cell::new(0),
-            prefix,
-            map_item: None,
-            detached: false,
-            task_input: RefCell::new(None),
-            exit_copy: RefCell::new(None),
-            last_copy: RefCell::new(None),
-            result_field: Cell::new(None),
-        };
+        let frame = Frame::new(None, variables, prefix, 0);
         self.event_details(&frame, "ExecutionStarted", || {
             Some((
                 "executionStartedEventDetails",
@@ -810,8 +812,7 @@ impl<'a> Run<'a> {
                 // What the output's copy is written from, when the state sets one field.
                 let base = if sets_field { entered_copy.clone() } else { None };
                 let entered = self.enter(state, &input, frame, entered_copy)?;
-                frame.exit_copy.take();
-                frame.result_field.set(None);
+                frame.produced.take();
                 // A Task's future is the largest: awaited here, outside `run_state`'s, so that
                 // every other state's future stays small to create and move.
                 let ran = match &state.kind {
@@ -839,21 +840,26 @@ impl<'a> Run<'a> {
                     Err(h) => return Err(h),
                 };
                 // The history's copy of the output, when it keeps one, measures it too.
+                let produced = frame.produced.take();
                 let exited = if matches!(state.kind, StateKind::Fail(_)) || !recording {
                     None
                 } else if let Some(same) = passed_on.take() {
                     Some(same)
-                } else if let Some(joined) = frame.exit_copy.take() {
+                } else if let Some(Produced::Joined(joined)) = produced {
                     fields_known = false;
                     Some(joined)
                 } else {
-                    let changed = frame.result_field.take().filter(|_| fields_known).and_then(|first| {
-                        let key = result_field_of(state)?;
-                        let map = output.as_object()?;
-                        let (_, value) = map.iter().find(|(k, _)| *k == key)?;
-                        let still = map.values().next().map(|v| std::ptr::from_ref(v) as usize) == Some(first);
-                        still.then(|| base.as_ref()?.with_field(fields, key, value)).flatten()
-                    });
+                    // The output is still the object the state marked: its copy is the input's
+                    // with that one field written again.
+                    let changed = match produced {
+                        Some(Produced::Field(first)) if fields_known && first_field(&output) == Some(first) => {
+                            result_field_of(state).and_then(|key| {
+                                let value = data::top_field(&output, key)?;
+                                base.as_ref()?.with_field(fields, key, value)
+                            })
+                        }
+                        _ => None,
+                    };
                     Some(match changed {
                         Some(copy) => copy,
                         None => {
@@ -942,31 +948,43 @@ impl<'a> Run<'a> {
         shaped.then_some(target)
     }
 
+    /// The values of template `fields` for [`Run::write_in_place`], in the run's reused list.
+    fn eval_in_place(
+        &self,
+        fields: &[(String, Payload)],
+        scope: &Scope<'_>,
+        rng: &mut dyn FnMut() -> u64,
+    ) -> Result<Vec<Option<Value>>, StateError> {
+        let mut values = self.field_values.take();
+        data::eval_fields(fields, scope, rng, &mut values)?;
+        Ok(values)
+    }
+
     /// Writes `values` of template `fields` into `input` where [`Run::result_in_place`] said;
-    /// for a field, marks it for the history (see `Frame::result_field`).
+    /// for a field, tells the history (see [`Produced::Field`]).
     fn write_in_place(
         &self,
         fields: &[(String, Payload)],
-        values: &mut Vec<Option<Value>>,
+        mut values: Vec<Option<Value>>,
         input: &mut Value,
         target: InPlace<'_>,
         frame: &Frame<'_>,
     ) {
         match target {
             InPlace::Whole => {
-                data::assign_fields(fields, values, input);
+                data::assign_fields(fields, &mut values, input);
             }
             InPlace::Field(key) => {
                 let written = input
                     .as_object_mut()
                     .and_then(|m| data::top_field_mut(m, key))
-                    .is_some_and(|v| data::assign_fields(fields, values, v));
-                let first = input.as_object().and_then(|m| m.values().next());
-                frame
-                    .result_field
-                    .set(first.filter(|_| written).map(|v| std::ptr::from_ref(v) as usize));
+                    .is_some_and(|v| data::assign_fields(fields, &mut values, v));
+                if written {
+                    frame.produced.replace(first_field(input).map(Produced::Field));
+                }
             }
         }
+        self.field_values.set(values);
     }
 
     /// The history's copy of `value`, noting where its top-level fields are when `note`;
@@ -1004,7 +1022,7 @@ impl<'a> Run<'a> {
             && matches!(state.io.result_path, PathField::Default)
             && matches!(state.io.output_path, PathField::Default);
         if plain && self.recording(frame) {
-            *frame.exit_copy.borrow_mut() = copy();
+            frame.produced.replace(copy().map(Produced::Joined));
         }
     }
 
@@ -1119,14 +1137,9 @@ impl<'a> Run<'a> {
                 if let (None, Some(Payload::Object { fields, .. })) = (&pass.result, &state.io.parameters)
                     && let Some(target) = self.result_in_place(state, fields, &input)
                 {
-                    let mut values = self.field_values.take();
-                    let evaluated = data::eval_fields(fields, &scope.with_input(effective), &mut rng, &mut values);
+                    let values = self.eval_in_place(fields, &scope.with_input(effective), &mut rng)?;
                     drop(selected);
-                    if evaluated.is_ok() {
-                        self.write_in_place(fields, &mut values, &mut input, target, frame);
-                    }
-                    self.field_values.set(values);
-                    evaluated?;
+                    self.write_in_place(fields, values, &mut input, target, frame);
                     return Ok((input, state.next));
                 }
                 // A bare Pass whose result replaces its input passes the input itself on.
@@ -1326,13 +1339,10 @@ impl<'a> Run<'a> {
         frame: &Frame<'_>,
     ) -> Result<Value, Fault> {
         let merged = data::apply_result_path(&state.io.result_path, raw_input, result)?;
-        if let (PathField::Path(path, _), PathField::Default, Value::Object(map)) =
-            (&state.io.result_path, &state.io.output_path, &merged)
+        if let (PathField::Path(path, _), PathField::Default) = (&state.io.result_path, &state.io.output_path)
             && path.top_field().is_some()
         {
-            frame
-                .result_field
-                .set(map.values().next().map(|v| std::ptr::from_ref(v) as usize));
+            frame.produced.replace(first_field(&merged).map(Produced::Field));
         }
         Ok(data::apply_path(&state.io.output_path, merged, scope)?)
     }
@@ -1427,7 +1437,7 @@ impl<'a> Run<'a> {
                 }
                 self.assign(state, c.assign.as_ref(), &error_output, &scope, frame)?;
                 // The output is the catcher's `ResultPath`'s, not the state's.
-                frame.result_field.set(None);
+                frame.produced.take();
                 let output = data::apply_result_path(&c.result_path, input, error_output)?;
                 return Ok((output, Some(c.next)));
             }
@@ -1722,17 +1732,13 @@ impl<'a> Run<'a> {
                 && let Some(target) = self.result_in_place(state, fields, &raw_input)
             {
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);
-                let mut values = self.field_values.take();
-                let evaluated = data::eval_fields(fields, &Scope::new(value, &ctx_fn, &vars), &mut rng, &mut values);
-                let mut output = raw_input;
-                if evaluated.is_ok() {
-                    self.write_in_place(fields, &mut values, &mut output, target, frame);
-                }
-                self.field_values.set(values);
-                break 'done match evaluated {
-                    Ok(()) => Ok(output),
-                    Err(e) => Err(e.into()),
+                let values = match self.eval_in_place(fields, &Scope::new(value, &ctx_fn, &vars), &mut rng) {
+                    Ok(values) => values,
+                    Err(e) => break 'done Err(e.into()),
                 };
+                let mut output = raw_input;
+                self.write_in_place(fields, values, &mut output, target, frame);
+                break 'done Ok(output);
             }
             let selected = match &state.io.result_selector {
                 Some(p) => {
@@ -2480,12 +2486,7 @@ impl Family {
     /// `resourceType` and `resource`, which every `Task*` event detail repeats.
     fn service_fields(&self) -> Vec<(&'static str, Value)> {
         match self {
-            Family::Service { names, .. } => {
-                vec![
-                    ("resourceType", Value::String(names.resource_type.to_string())),
-                    ("resource", Value::String(names.resource.to_string())),
-                ]
-            }
+            Family::Service { names, .. } => names.fields().to_vec(),
             _ => Vec::new(),
         }
     }
@@ -2632,6 +2633,15 @@ fn output_is_input(state: &State) -> bool {
         }
         _ => false,
     }
+}
+
+/// The address of object `value`'s first field: it tells an object from every other live one.
+fn first_field(value: &Value) -> Option<usize> {
+    value
+        .as_object()?
+        .values()
+        .next()
+        .map(|v| std::ptr::from_ref(v) as usize)
 }
 
 /// Where [`Run::result_in_place`] writes a result: the whole input, or one top-level field.
