@@ -59,20 +59,45 @@ pub(crate) fn write_compact(value: &Value, out: &mut String) -> bool {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_str(k, out);
-                out.push(':');
-                if !write_compact(v, out) {
-                    return false;
-                }
-            }
-            out.push('}');
+        Value::Object(map) => return write_object(map, out, None),
+    }
+    true
+}
+
+/// [`write_compact`] of an object, noting where its fields are when given `fields`.
+fn write_object(
+    map: &serde_json::Map<String, Value>,
+    out: &mut String,
+    mut fields: Option<&mut Vec<FieldSpan>>,
+) -> bool {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
+        if !write_field(k, v, out, fields.as_deref_mut()) {
+            return false;
+        }
+    }
+    out.push('}');
+    true
+}
+
+/// Appends `"key":value`, noting where it is when given `fields`.
+fn write_field(key: &str, value: &Value, out: &mut String, fields: Option<&mut Vec<FieldSpan>>) -> bool {
+    let name_start = out.len() + 1;
+    write_str(key, out);
+    let name = (name_start, out.len() - 1);
+    out.push(':');
+    let value_start = out.len();
+    if !write_compact(value, out) {
+        return false;
+    }
+    if let Some(fields) = fields {
+        fields.push(FieldSpan {
+            name,
+            value: (value_start, out.len()),
+        });
     }
     true
 }
@@ -158,37 +183,10 @@ pub(crate) struct FieldSpan {
 /// fields are (nothing for another value).
 pub(crate) fn write_compact_fields(value: &Value, out: &mut String, fields: &mut Vec<FieldSpan>) -> bool {
     fields.clear();
-    let Value::Object(map) = value else {
-        return write_compact(value, out);
-    };
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if !write_field(k, v, out, fields) {
-            return false;
-        }
+    match value {
+        Value::Object(map) => write_object(map, out, Some(fields)),
+        other => write_compact(other, out),
     }
-    out.push('}');
-    true
-}
-
-/// Appends `"key":value`, noting where it is.
-fn write_field(key: &str, value: &Value, out: &mut String, fields: &mut Vec<FieldSpan>) -> bool {
-    let name_start = out.len() + 1;
-    write_str(key, out);
-    let name = (name_start, out.len() - 1);
-    out.push(':');
-    let value_start = out.len();
-    if !write_compact(value, out) {
-        return false;
-    }
-    fields.push(FieldSpan {
-        name,
-        value: (value_start, out.len()),
-    });
-    true
 }
 
 /// Writes into an empty `out` the compact text of object `text` (whose fields are at `fields`)
@@ -223,7 +221,7 @@ pub(crate) fn with_field(text: &str, fields: &mut Vec<FieldSpan>, key: &str, val
             if !fields.is_empty() {
                 out.push(',');
             }
-            if !write_field(key, value, out, fields) {
+            if !write_field(key, value, out, Some(fields)) {
                 return false;
             }
             out.push('}');

@@ -229,11 +229,21 @@ fn scan(map: &Map<String, Value>, name: &str) -> Option<usize> {
     map.keys().position(|k| k == name)
 }
 
-fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+/// Field `name` of `map`: compared name by name in a small object, hashed in a large one.
+pub(crate) fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     if map.len() > SCAN_FIELDS {
         map.get(name)
     } else {
         map.iter().find_map(|(k, v)| (k == name).then_some(v))
+    }
+}
+
+/// [`field`], to change.
+pub(crate) fn field_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Option<&'a mut Value> {
+    if map.len() > SCAN_FIELDS {
+        map.get_mut(name)
+    } else {
+        map.iter_mut().find_map(|(k, v)| (k == name).then_some(v))
     }
 }
 

@@ -269,24 +269,9 @@ pub(crate) fn same_shape(fields: &[(String, Payload)], target: &Value) -> bool {
     old.len() == fields.len() && old.keys().zip(fields).all(|(k, (name, _))| k == name)
 }
 
-/// The value of top-level field `key` of `input`, compared name by name in a small object
-/// (cheaper than hashing).
+/// The value of top-level field `key` of `input`.
 pub(crate) fn top_field<'v>(input: &'v Value, key: &str) -> Option<&'v Value> {
-    let map = input.as_object()?;
-    if map.len() > 8 {
-        map.get(key)
-    } else {
-        map.iter().find_map(|(k, v)| (k == key).then_some(v))
-    }
-}
-
-/// [`top_field`], to change.
-pub(crate) fn top_field_mut<'v>(map: &'v mut Map<String, Value>, key: &str) -> Option<&'v mut Value> {
-    if map.len() > 8 {
-        map.get_mut(key)
-    } else {
-        map.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
-    }
+    crate::asl::path::field(input.as_object()?, key)
 }
 
 /// The values of object template `fields` against `scope`, in order, as [`eval_payload`]

@@ -977,7 +977,7 @@ impl<'a> Run<'a> {
             InPlace::Field(key) => {
                 let written = input
                     .as_object_mut()
-                    .and_then(|m| data::top_field_mut(m, key))
+                    .and_then(|m| crate::asl::path::field_mut(m, key))
                     .is_some_and(|v| data::assign_fields(fields, &mut values, v));
                 if written {
                     frame.produced.replace(first_field(input).map(Produced::Field));
