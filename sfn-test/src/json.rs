@@ -68,14 +68,15 @@ pub(crate) fn write_compact(value: &Value, out: &mut String) -> bool {
 fn write_object(
     map: &serde_json::Map<String, Value>,
     out: &mut String,
-    mut fields: Option<&mut Vec<FieldSpan>>,
+    mut fields: Option<(&mut Vec<FieldSpan>, usize)>,
 ) -> bool {
     out.push('{');
     for (i, (k, v)) in map.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        if !write_field(k, v, out, fields.as_deref_mut()) {
+        let noted = fields.as_mut().map(|(f, origin)| (&mut **f, *origin));
+        if !write_field(k, v, out, noted) {
             return false;
         }
     }
@@ -83,20 +84,20 @@ fn write_object(
     true
 }
 
-/// Appends `"key":value`, noting where it is when given `fields`.
-fn write_field(key: &str, value: &Value, out: &mut String, fields: Option<&mut Vec<FieldSpan>>) -> bool {
+/// Appends `"key":value`, noting where it is (from `origin` on) when given `fields`.
+fn write_field(key: &str, value: &Value, out: &mut String, fields: Option<(&mut Vec<FieldSpan>, usize)>) -> bool {
     let name_start = out.len() + 1;
     write_str(key, out);
-    let name = (name_start, out.len() - 1);
+    let name_end = out.len() - 1;
     out.push(':');
     let value_start = out.len();
     if !write_compact(value, out) {
         return false;
     }
-    if let Some(fields) = fields {
+    if let Some((fields, origin)) = fields {
         fields.push(FieldSpan {
-            name,
-            value: (value_start, out.len()),
+            name: (name_start - origin, name_end - origin),
+            value: (value_start - origin, out.len() - origin),
         });
     }
     true
@@ -172,41 +173,75 @@ static NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// Where one top-level field of an object's compact text is: its name (inside the quotes)
-/// and its value, as byte ranges.
+/// and its value, as byte ranges from the start of the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FieldSpan {
     name: (usize, usize),
     value: (usize, usize),
 }
 
-/// [`write_compact`] into an empty `out`, noting in `fields` where an object's top-level
-/// fields are (nothing for another value).
+/// [`write_compact`], noting in `fields` where an object's top-level fields are in the text
+/// appended to `out` (nothing for another value).
 pub(crate) fn write_compact_fields(value: &Value, out: &mut String, fields: &mut Vec<FieldSpan>) -> bool {
     fields.clear();
     match value {
-        Value::Object(map) => write_object(map, out, Some(fields)),
+        Value::Object(map) => {
+            let origin = out.len();
+            write_object(map, out, Some((fields, origin)))
+        }
         other => write_compact(other, out),
     }
 }
 
-/// Writes into an empty `out` the compact text of object `text` (whose fields are at `fields`)
-/// with top-level field `key` set to `value`: replaced in place, or added at the end, as
-/// setting it in the object does; `fields` then says where the result's fields are. `false`,
-/// and `fields` unchanged, when `key` needs escaping or `value` holds a float.
-pub(crate) fn with_field(text: &str, fields: &mut Vec<FieldSpan>, key: &str, value: &Value, out: &mut String) -> bool {
-    // A name that needs no escapes is in the text as it is.
-    if !plain(key.as_bytes()) || !text.ends_with('}') {
-        return false;
-    }
-    match fields.iter().position(|f| text.get(f.name.0..f.name.1) == Some(key)) {
+/// Where the text [`with_field`] changes is.
+#[derive(Clone, Debug)]
+pub(crate) enum Source<'t> {
+    Text(&'t str),
+    /// A range of the buffer written to.
+    Within(std::ops::Range<usize>),
+}
+
+/// Appends to `out` the compact text of object `source` (whose fields are at `fields`) with
+/// top-level field `key` set to `value`: replaced in place, or added at the end, as setting it
+/// in the object does; `fields` then says where the result's fields are. `false`, with `out`
+/// partly written and `fields` unchanged, when `key` needs escaping or `value` holds a float.
+pub(crate) fn with_field(
+    out: &mut String,
+    source: Source<'_>,
+    fields: &mut Vec<FieldSpan>,
+    key: &str,
+    value: &Value,
+) -> bool {
+    let origin = out.len();
+    let (base, len) = match &source {
+        Source::Text(t) => (0, t.len()),
+        Source::Within(r) => (r.start, r.len()),
+    };
+    // Copies bytes `from..to` of the source's text.
+    let copy = |out: &mut String, from: usize, to: usize| match &source {
+        Source::Text(t) => out.push_str(&t[from..to]),
+        Source::Within(_) => out.extend_from_within(base + from..base + to),
+    };
+    let found = {
+        let text = match &source {
+            Source::Text(t) => *t,
+            Source::Within(r) => &out[r.clone()],
+        };
+        // A name that needs no escapes is in the text as it is.
+        if !plain(key.as_bytes()) || !text.ends_with('}') {
+            return false;
+        }
+        fields.iter().position(|f| text.get(f.name.0..f.name.1) == Some(key))
+    };
+    match found {
         Some(i) => {
             let (start, end) = fields[i].value;
-            out.push_str(&text[..start]);
+            copy(out, 0, start);
             if !write_compact(value, out) {
                 return false;
             }
-            let new_end = out.len();
-            out.push_str(&text[end..]);
+            let new_end = out.len() - origin;
+            copy(out, end, len);
             fields[i].value.1 = new_end;
             let moved = |p: usize| p - end + new_end;
             for f in &mut fields[i + 1..] {
@@ -217,11 +252,11 @@ pub(crate) fn with_field(text: &str, fields: &mut Vec<FieldSpan>, key: &str, val
             }
         }
         None => {
-            out.push_str(&text[..text.len() - 1]);
+            copy(out, 0, len - 1);
             if !fields.is_empty() {
                 out.push(',');
             }
-            if !write_field(key, value, out, Some(fields)) {
+            if !write_field(key, value, out, Some((fields, origin))) {
                 return false;
             }
             out.push('}');
@@ -275,24 +310,45 @@ mod tests {
             let (mut text, mut fields) = (String::new(), Vec::new());
             assert!(write_compact_fields(&object, &mut text, &mut fields));
             assert_eq!(text, serde_json::to_string(&object).unwrap());
+            // The same chain in one buffer, each copy appended after the one it changes.
+            let mut buf = String::from("before");
+            let mut within = 6..6;
+            let mut buf_fields = Vec::new();
+            assert!(write_compact_fields(&object, &mut buf, &mut buf_fields));
+            within.end = buf.len();
             let mut expected = object.clone();
             // A chain of changes, each from the text and fields the one before gave.
             for (value, key) in values.iter().zip(["last", "a", "last"]) {
                 expected[key] = value.clone();
                 let mut out = String::new();
-                assert!(with_field(&text, &mut fields, key, value, &mut out), "{text}");
+                assert!(
+                    with_field(&mut out, Source::Text(&text), &mut fields, key, value),
+                    "{text}"
+                );
                 assert_eq!(out, serde_json::to_string(&expected).unwrap(), "{text}");
                 let mut written = Vec::new();
                 assert!(write_compact_fields(&expected, &mut String::new(), &mut written));
                 assert_eq!(fields, written, "{out}");
+                let start = buf.len();
+                assert!(with_field(
+                    &mut buf,
+                    Source::Within(within),
+                    &mut buf_fields,
+                    key,
+                    value
+                ));
+                within = start..buf.len();
+                assert_eq!(buf[within.clone()], out);
+                assert_eq!(buf_fields, written, "{out}");
                 text = out;
             }
         }
         let mut fields = Vec::new();
         assert!(write_compact_fields(&json!([1]), &mut String::new(), &mut fields));
         assert!(fields.is_empty());
-        let no =
-            |text: &str, key: &str, value: Value| !with_field(text, &mut Vec::new(), key, &value, &mut String::new());
+        let no = |text: &str, key: &str, value: Value| {
+            !with_field(&mut String::new(), Source::Text(text), &mut Vec::new(), key, &value)
+        };
         assert!(no("[1]", "a", json!(1)));
         assert!(no("{}", "needs\"escape", json!(1)));
         assert!(no("{}", "a", json!(0.5)));

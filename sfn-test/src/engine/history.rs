@@ -1,14 +1,14 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::cell::{OnceCell, RefCell};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
 use crate::clock::{Millis, format_timestamp};
 use crate::integrations::mock::Mock;
-use crate::json::FieldSpan;
+use crate::json::{FieldSpan, Source};
 
 /// One history event.
 #[derive(Clone, Debug, PartialEq)]
@@ -128,6 +128,8 @@ impl Details {
 #[derive(Clone, Debug)]
 pub(crate) enum Recorded {
     Text(Arc<str>),
+    /// Text in the execution's [`Texts`].
+    Span(Span),
     Value(Arc<Value>),
     /// The value of a [`Mock::ret`], shared with the mock.
     Mock(Mock),
@@ -140,37 +142,40 @@ impl PartialEq for Recorded {
             Recorded::Mock(m) => Recorded::of(m.returned().unwrap_or(&Value::Null)),
             other => other.clone(),
         };
-        match (plain(self), plain(other)) {
-            (Recorded::Text(a), Recorded::Text(b)) => a == b,
+        let (a, b) = (plain(self), plain(other));
+        match (&a, &b) {
             (Recorded::Value(a), Recorded::Value(b)) => a == b,
-            _ => false,
+            (Recorded::Value(_), _) | (_, Recorded::Value(_)) => false,
+            _ => a.text() == b.text(),
         }
     }
 }
 
 impl Recorded {
+    /// The text, when the copy is text that can be read now: a span only once its execution
+    /// has ended (see [`Texts::read`] for one that is running).
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Recorded::Text(text) => Some(text),
+            Recorded::Span(span) => span.text(),
+            Recorded::Value(_) | Recorded::Mock(_) => None,
+        }
+    }
+
+    /// The length of the copy's text, when it is text.
+    pub(crate) fn text_len(&self) -> Option<usize> {
+        match self {
+            Recorded::Text(text) => Some(text.len()),
+            Recorded::Span(span) => Some(span.range().len()),
+            Recorded::Value(_) | Recorded::Mock(_) => None,
+        }
+    }
+
     pub(crate) fn of(value: &Value) -> Recorded {
         match Recorded::written(|buf| crate::json::write_compact(value, buf)) {
             Some(text) => Recorded::Text(text),
             None => Recorded::Value(Arc::new(value.clone())),
         }
-    }
-
-    /// [`Recorded::of`], noting where an object's top-level fields are in the text; `false`
-    /// when there is no text to note them in.
-    pub(crate) fn of_fields(value: &Value, fields: &mut Vec<FieldSpan>) -> (Recorded, bool) {
-        match Recorded::written(|buf| crate::json::write_compact_fields(value, buf, fields)) {
-            Some(text) => (Recorded::Text(text), true),
-            None => (Recorded::Value(Arc::new(value.clone())), false),
-        }
-    }
-
-    /// The copy of object `self` (its fields at `fields`) with top-level field `key` set to
-    /// `value`, written by changing this copy's text; `fields` then are the new copy's. `None`
-    /// (and `fields` unchanged) when there is no text, or the change cannot be written so.
-    pub(crate) fn with_field(&self, fields: &mut Vec<FieldSpan>, key: &str, value: &Value) -> Option<Recorded> {
-        let Recorded::Text(text) = self else { return None };
-        Recorded::written(|buf| crate::json::with_field(text, fields, key, value, buf)).map(Recorded::Text)
     }
 
     /// The text `write` writes into an empty buffer, unless it declines.
@@ -192,8 +197,165 @@ impl Recorded {
         match self {
             // The text was written from a `Value` by serde_json, so it parses back.
             Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+            Recorded::Span(span) => span
+                .text()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or(Value::Null),
             Recorded::Value(v) => Value::clone(v),
             Recorded::Mock(m) => m.returned().cloned().unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// Where a copy is in its execution's [`Texts`]: a byte range of the buffer, which the events
+/// share once the execution has ended.
+#[derive(Clone, Debug)]
+pub(crate) struct Span {
+    store: Arc<OnceLock<String>>,
+    // 32 bits each, so that a copy is no larger than a reference to text of its own.
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The text, once the execution has ended.
+    fn text(&self) -> Option<&str> {
+        self.store.get().and_then(|t| t.get(self.range()))
+    }
+}
+
+/// The text of an execution's history copies, written one after another into one buffer: a
+/// copy costs no allocation of its own, and the history frees them at once. When the
+/// execution ends, [`Texts::finish`] hands the buffer to the spans, which read it from then on.
+#[derive(Debug, Default)]
+pub(crate) struct Texts {
+    buf: RefCell<String>,
+    /// Made with the first copy: most executions without history write none.
+    store: OnceCell<Arc<OnceLock<String>>>,
+}
+
+impl Texts {
+    /// Texts with room for `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Texts {
+        Texts {
+            buf: RefCell::new(String::with_capacity(capacity)),
+            store: OnceCell::new(),
+        }
+    }
+
+    /// How many bytes the copies take.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.borrow().len()
+    }
+
+    /// The copy `write` appends to the buffer, unless it declines (and its part is removed).
+    fn written(&self, write: impl FnOnce(&mut String) -> bool) -> Option<Recorded> {
+        let mut buf = self.buf.borrow_mut();
+        let start = buf.len();
+        if !write(&mut buf) {
+            buf.truncate(start);
+            return None;
+        }
+        match (u32::try_from(start), u32::try_from(buf.len())) {
+            (Ok(start), Ok(end)) => Some(Recorded::Span(Span {
+                store: Arc::clone(self.store.get_or_init(Arc::default)),
+                start,
+                end,
+            })),
+            // Past 4 GiB of history text, a copy has text of its own.
+            _ => {
+                let text = Arc::from(&buf[start..]);
+                buf.truncate(start);
+                Some(Recorded::Text(text))
+            }
+        }
+    }
+
+    /// A copy of JSON text `text`.
+    pub(crate) fn copy(&self, text: &str) -> Recorded {
+        self.written(|buf| {
+            buf.push_str(text);
+            true
+        })
+        .unwrap_or_else(|| Recorded::Text(Arc::from(text)))
+    }
+
+    /// The history's copy of `value`.
+    pub(crate) fn of(&self, value: &Value) -> Recorded {
+        self.written(|buf| crate::json::write_compact(value, buf))
+            .unwrap_or_else(|| Recorded::Value(Arc::new(value.clone())))
+    }
+
+    /// [`Texts::of`], noting where an object's top-level fields are in the text; `false` when
+    /// there is no text to note them in.
+    pub(crate) fn of_fields(&self, value: &Value, fields: &mut Vec<FieldSpan>) -> (Recorded, bool) {
+        match self.written(|buf| crate::json::write_compact_fields(value, buf, fields)) {
+            Some(copy) => (copy, true),
+            None => (Recorded::Value(Arc::new(value.clone())), false),
+        }
+    }
+
+    /// The copy of object `base` (its fields at `fields`) with top-level field `key` set to
+    /// `value`, written by changing `base`'s text; `fields` then are the new copy's. `None`
+    /// (and `fields` unchanged) when `base` is no text, or the change cannot be written so.
+    pub(crate) fn with_field(
+        &self,
+        base: &Recorded,
+        fields: &mut Vec<FieldSpan>,
+        key: &str,
+        value: &Value,
+    ) -> Option<Recorded> {
+        let source = self.source(base)?;
+        self.written(|buf| crate::json::with_field(buf, source, fields, key, value))
+    }
+
+    /// An array of `items`' texts: `None` unless each of them is text.
+    pub(crate) fn joined<'r>(&self, items: impl IntoIterator<Item = Option<&'r Recorded>>) -> Option<Recorded> {
+        self.written(|buf| {
+            buf.push('[');
+            for (i, item) in items.into_iter().enumerate() {
+                if i > 0 {
+                    buf.push(',');
+                }
+                match item.and_then(|r| self.source(r)) {
+                    Some(Source::Text(t)) => buf.push_str(t),
+                    Some(Source::Within(range)) => buf.extend_from_within(range),
+                    None => return false,
+                }
+            }
+            buf.push(']');
+            true
+        })
+    }
+
+    /// Calls `read` with the copy's text, when it is text: a span of this running execution
+    /// is read from the buffer.
+    pub(crate) fn read<R>(&self, copy: &Recorded, read: impl FnOnce(&str) -> R) -> Option<R> {
+        match self.source(copy)? {
+            Source::Text(text) => Some(read(text)),
+            Source::Within(range) => self.buf.borrow().get(range).map(read),
+        }
+    }
+
+    /// Where the copy's text is.
+    fn source<'r>(&self, copy: &'r Recorded) -> Option<Source<'r>> {
+        match copy {
+            Recorded::Span(span) if self.store.get().is_some_and(|s| Arc::ptr_eq(&span.store, s)) => {
+                Some(Source::Within(span.range()))
+            }
+            other => other.text().map(Source::Text),
+        }
+    }
+
+    /// Hands the buffer to the spans: the execution has ended.
+    pub(crate) fn finish(&self) {
+        if let Some(store) = self.store.get() {
+            // Set only here, once per execution.
+            let _ = store.set(self.buf.take());
         }
     }
 }
@@ -302,5 +464,43 @@ mod tests {
         let exact = json!({ "s": "é \"q\"\n", "n": [u64::MAX, i64::MIN] });
         assert!(matches!(Recorded::of(&exact), Recorded::Text(_)));
         assert_eq!(Recorded::of(&exact).value(), exact);
+    }
+
+    #[test]
+    fn copies_share_one_buffer_and_read_it_after_the_end() {
+        let texts = Texts::default();
+        let first = json!({ "a": 1, "last": { "i": -1 } });
+        let mut fields = Vec::new();
+        let (base, noted) = texts.of_fields(&first, &mut fields);
+        assert!(noted && matches!(base, Recorded::Span(_)));
+        // A float has no text, and leaves nothing behind in the buffer.
+        let float = texts.of(&json!([0.5]));
+        assert!(matches!(float, Recorded::Value(_)));
+        assert_eq!(texts.len(), base.text_len().unwrap_or(0));
+        let changed = texts.with_field(&base, &mut fields, "last", &json!({ "i": 0 }));
+        let changed = changed.expect("a field of a span's text");
+        let outside = Recorded::Text(Arc::from("\"x\""));
+        let joined = texts.joined([Some(&base), Some(&changed), Some(&outside)]);
+        let joined = joined.expect("every item is text");
+        assert!(texts.joined([Some(&base), Some(&float)]).is_none());
+        let params = texts.copy(r#"{"p":true}"#);
+        // While the execution runs, spans are read through the texts.
+        assert_eq!(base.text(), None);
+        assert_eq!(
+            texts.read(&changed, str::to_string).as_deref(),
+            Some(r#"{"a":1,"last":{"i":0}}"#)
+        );
+        texts.finish();
+        assert_eq!(base.value(), first);
+        assert_eq!(changed.text(), Some(r#"{"a":1,"last":{"i":0}}"#));
+        assert_eq!(
+            joined.text(),
+            Some(r#"[{"a":1,"last":{"i":-1}},{"a":1,"last":{"i":0}},"x"]"#)
+        );
+        assert_eq!(params.value(), json!({ "p": true }));
+        assert_eq!(float.value(), json!([0.5]));
+        // Equal copies compare equal, wherever their text is.
+        assert_eq!(changed, Recorded::Text(Arc::from(r#"{"a":1,"last":{"i":0}}"#)));
+        assert_ne!(changed, base);
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
-use super::history::{Details, Event, EventLog, Recorded, ServiceNames, with_payload};
+use super::history::{Details, Event, EventLog, Recorded, ServiceNames, Texts, with_payload};
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
 use crate::error::Error;
@@ -86,7 +86,7 @@ pub(crate) struct TaskCache {
     sizes: RunSizes,
 }
 
-/// The largest history, path and call list a state machine's executions have had so far: the
+/// The largest history, path, call list and history text a state machine's executions have had so far: the
 /// next execution starts with room for as many, instead of growing its lists (and copying
 /// them) as a loop or a Map goes on. Capacity only; no execution sees another's data.
 #[derive(Default)]
@@ -94,24 +94,29 @@ pub(crate) struct RunSizes {
     events: std::sync::atomic::AtomicUsize,
     path: std::sync::atomic::AtomicUsize,
     calls: std::sync::atomic::AtomicUsize,
+    text: std::sync::atomic::AtomicUsize,
 }
 
 impl RunSizes {
     /// The most room an execution starts with: one runaway loop (a history of 25,000
     /// events) should not make every later execution of the state machine start large.
     const ROOM: usize = 8192;
+    /// The most room for history text, in bytes.
+    const TEXT_ROOM: usize = 1 << 20;
 
-    fn get(&self) -> (usize, usize, usize) {
+    fn get(&self) -> (usize, usize, usize, usize) {
         use std::sync::atomic::Ordering::Relaxed;
         let room = |n: &std::sync::atomic::AtomicUsize| n.load(Relaxed).min(Self::ROOM);
-        (room(&self.events), room(&self.path), room(&self.calls))
+        let text = self.text.load(Relaxed).min(Self::TEXT_ROOM);
+        (room(&self.events), room(&self.path), room(&self.calls), text)
     }
 
-    fn note(&self, events: usize, path: usize, calls: usize) {
+    fn note(&self, events: usize, path: usize, calls: usize, text: usize) {
         use std::sync::atomic::Ordering::Relaxed;
         self.events.fetch_max(events, Relaxed);
         self.path.fetch_max(path, Relaxed);
         self.calls.fetch_max(calls, Relaxed);
+        self.text.fetch_max(text, Relaxed);
     }
 }
 
@@ -381,6 +386,8 @@ pub(crate) struct Run<'a> {
     cfg: RunConfig<'a>,
     clock: Clock,
     log: RefCell<EventLog>,
+    /// The text of the history's copies.
+    texts: Texts,
     path: RefCell<Vec<Arc<str>>>,
     top_path: RefCell<Vec<usize>>,
     calls: RefCell<Vec<PendingCall>>,
@@ -444,12 +451,13 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         events += if matches!(state.kind, StateKind::Task(_)) { 5 } else { 2 };
         tasks += usize::from(matches!(state.kind, StateKind::Task(_)));
     }
-    let (seen_events, seen_path, seen_calls) = cfg.sizes.map(RunSizes::get).unwrap_or_default();
+    let (seen_events, seen_path, seen_calls, seen_text) = cfg.sizes.map(RunSizes::get).unwrap_or_default();
     let events = if cfg.record_history { events.max(seen_events) } else { 0 };
     let (path_room, tasks) = (n.max(seen_path), tasks.max(seen_calls));
     let run = Run {
         clock: Clock::new(cfg.start),
         log: RefCell::new(EventLog::new(cfg.record_history, events)),
+        texts: Texts::with_capacity(seen_text),
         path: RefCell::new(Vec::with_capacity(path_room)),
         top_path: RefCell::new(Vec::with_capacity(path_room)),
         calls: RefCell::new(Vec::with_capacity(tasks)),
@@ -490,8 +498,10 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
             run.log.borrow().events.len(),
             run.path.borrow().len(),
             run.calls.borrow().len(),
+            run.texts.len(),
         );
     }
+    run.texts.finish();
     Ok(Outcome {
         status,
         output,
@@ -731,7 +741,7 @@ impl<'a> Run<'a> {
                         "executionSucceededEventDetails",
                         Details::Payload {
                             field: "output",
-                            value: frame.last_copy.take().unwrap_or_else(|| Recorded::of(&output)),
+                            value: frame.last_copy.take().unwrap_or_else(|| self.texts.of(&output)),
                             extra: Vec::new(),
                         },
                     ))
@@ -795,7 +805,7 @@ impl<'a> Run<'a> {
                 let sets_field = result_field_of(state).is_some();
                 let entered_copy = recording.then(|| {
                     recorded.take().unwrap_or_else(|| {
-                        let (copy, known) = Self::copy_of(&input, sets_field, fields);
+                        let (copy, known) = self.copy_of(&input, sets_field, fields);
                         fields_known = known;
                         copy
                     })
@@ -855,7 +865,7 @@ impl<'a> Run<'a> {
                         Some(Produced::Field(first)) if fields_known && first_field(&output) == Some(first) => {
                             result_field_of(state).and_then(|key| {
                                 let value = data::top_field(&output, key)?;
-                                base.as_ref()?.with_field(fields, key, value)
+                                self.texts.with_field(base.as_ref()?, fields, key, value)
                             })
                         }
                         _ => None,
@@ -869,15 +879,15 @@ impl<'a> Run<'a> {
                                 let to = &definition.states[n];
                                 result_field_of(to).is_some() || output_is_input(to)
                             });
-                            let (copy, known) = Self::copy_of(&output, wanted, fields);
+                            let (copy, known) = self.copy_of(&output, wanted, fields);
                             fields_known = known;
                             copy
                         }
                     })
                 };
-                let too_big = match &exited {
-                    Some(Recorded::Text(text)) => text.len() > PAYLOAD_LIMIT,
-                    _ => over_payload_limit(&output),
+                let too_big = match exited.as_ref().and_then(Recorded::text_len) {
+                    Some(len) => len > PAYLOAD_LIMIT,
+                    None => over_payload_limit(&output),
                 };
                 if too_big {
                     return Err(Fault::Failed(StateError::new(
@@ -891,7 +901,7 @@ impl<'a> Run<'a> {
                 if !matches!(state.kind, StateKind::Fail(_)) {
                     let recorded = &mut recorded;
                     self.event_details(frame, exited_kind(&state.kind), || {
-                        let value = exited.unwrap_or_else(|| Recorded::of(&output));
+                        let value = exited.unwrap_or_else(|| self.texts.of(&output));
                         *recorded = Some(value.clone());
                         Some((
                             "stateExitedEventDetails",
@@ -989,29 +999,19 @@ impl<'a> Run<'a> {
 
     /// The history's copy of `value`, noting where its top-level fields are when `note`;
     /// `true` when they are noted.
-    fn copy_of(value: &Value, note: bool, fields: &mut Vec<crate::json::FieldSpan>) -> (Recorded, bool) {
+    fn copy_of(&self, value: &Value, note: bool, fields: &mut Vec<crate::json::FieldSpan>) -> (Recorded, bool) {
         if note {
-            Recorded::of_fields(value, fields)
+            self.texts.of_fields(value, fields)
         } else {
-            (Recorded::of(value), false)
+            (self.texts.of(value), false)
         }
     }
 
     /// The history's copy of an array of the frames' outputs, from the frames' own copies:
     /// a Map or Parallel state's result, when every iteration or branch kept one as text.
-    fn joined_copy(frames: &[Frame<'_>]) -> Option<Recorded> {
-        let mut text = String::from("[");
-        for (i, f) in frames.iter().enumerate() {
-            if i > 0 {
-                text.push(',');
-            }
-            match &*f.last_copy.borrow() {
-                Some(Recorded::Text(t)) => text.push_str(t),
-                _ => return None,
-            }
-        }
-        text.push(']');
-        Some(Recorded::Text(Arc::from(text)))
+    fn joined_copy(&self, frames: &[Frame<'_>]) -> Option<Recorded> {
+        let copies: Vec<_> = frames.iter().map(|f| f.last_copy.borrow()).collect();
+        self.texts.joined(copies.iter().map(|c| c.as_ref()))
     }
 
     /// Hands `copy` of a Map or Parallel state's result to the history as the state's output,
@@ -1058,7 +1058,7 @@ impl<'a> Run<'a> {
                 Details::State {
                     field: "input",
                     name: self.state_name(state),
-                    value: recorded.unwrap_or_else(|| Recorded::of(input)),
+                    value: recorded.unwrap_or_else(|| self.texts.of(input)),
                 },
             ))
         }))
@@ -1525,13 +1525,15 @@ impl<'a> Run<'a> {
                         text.reserve(256);
                         // Without an `InputPath`, the input's copy in the history is its text.
                         let copy = frame.task_input.borrow();
-                        let input_text = match (&selected, copy.as_ref()) {
-                            (None, Some(Recorded::Text(t))) => Some(&**t),
+                        let mut write =
+                            |input_text: Option<&str>| data::write_payload(p, &scope, input_text, &mut rng, &mut text);
+                        let written = match (&selected, copy.as_ref()) {
+                            (None, Some(copy)) => self.texts.read(copy, |t| write(Some(t))),
                             _ => None,
-                        };
-                        let written = data::write_payload(p, &scope, input_text, &mut rng, &mut text);
+                        }
+                        .unwrap_or_else(|| write(None));
                         drop(copy);
-                        let params = matches!(written, Ok(true)).then(|| Params::text(&text));
+                        let params = matches!(written, Ok(true)).then(|| Params::text(&self.texts, &text));
                         self.scratch.set(text);
                         written?;
                         match params {
@@ -1549,9 +1551,9 @@ impl<'a> Run<'a> {
             }
         };
         if resource.checks_parameters()
-            && let Some(problem) = resource.parameter_problem(params.value())
+            && let Some(problem) = resource.parameter_problem(params.value(&self.texts))
         {
-            let shown = serde_json::to_string(params.value()).unwrap_or_default();
+            let shown = serde_json::to_string(params.value(&self.texts)).unwrap_or_default();
             return Err(runtime_error(format!(
                 "The Parameters '{shown}' could not be used to start the Task: [{problem}]"
             ))
@@ -1560,7 +1562,7 @@ impl<'a> Run<'a> {
         let timeout = self.seconds(task.timeout.as_ref(), &scope, "TimeoutSecondsPath")?;
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
         // The history's copy of the parameters is also the call record's.
-        let recorded = self.recording(frame).then(|| params.recorded());
+        let recorded = self.recording(frame).then(|| params.recorded(&self.texts));
         self.task_scheduled(frame, family, &params, recorded.as_ref(), timeout, heartbeat);
         let task_token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string());
         let explicit = self
@@ -1569,7 +1571,7 @@ impl<'a> Run<'a> {
         // A mock keyed for this call wins; else a registered child state machine runs; else the
         // scenario's default mock answers.
         let child = if explicit.is_none() && !self.cfg.children.is_empty() {
-            self.child_for(resource, params.value())
+            self.child_for(resource, params.value(&self.texts))
         } else {
             None
         };
@@ -1606,7 +1608,7 @@ impl<'a> Run<'a> {
             let call = TaskCall {
                 state: String::from(&*state.name),
                 resource: task.resource.clone(),
-                input: params.take(),
+                input: params.take(&self.texts),
                 attempt: attempt_no,
                 task_token: task_token.clone(),
             };
@@ -1652,7 +1654,7 @@ impl<'a> Run<'a> {
             let parameters = if self.cfg.resources.is_empty() {
                 &Value::Null
             } else {
-                params.value()
+                params.value(&self.texts)
             };
             let (qualified, logicals) = self.deferred_keys(state, resource, &task.resource, parameters, frame);
             CallKeys { qualified, logicals }
@@ -1660,7 +1662,7 @@ impl<'a> Run<'a> {
         let call = CallParts {
             state: Arc::clone(&state.name),
             resource: Arc::clone(&parsed.2),
-            input: recorded.unwrap_or_else(|| params.into_recorded()),
+            input: recorded.unwrap_or_else(|| params.into_recorded(&self.texts)),
             attempt: attempt_no,
             task_token,
         };
@@ -1699,7 +1701,7 @@ impl<'a> Run<'a> {
         };
         let (kind, key) = event_names(family, "Succeeded");
         self.event_details(frame, kind, || {
-            let value = value.recorded();
+            let value = value.recorded(&self.texts);
             let details = match family {
                 Family::Service { names, .. } => Details::Task {
                     value,
@@ -1786,7 +1788,7 @@ impl<'a> Run<'a> {
                 let mut extra = vec![("resource", json!(arn))];
                 extra.extend(timing);
                 family.emit(self, frame, "Scheduled", || {
-                    with_payload("input", params.value(), &extra)
+                    with_payload("input", params.value(&self.texts), &extra)
                 });
                 self.event(frame, "LambdaFunctionStarted", || None);
             }
@@ -1797,7 +1799,7 @@ impl<'a> Run<'a> {
                     extra.push(("heartbeatInSeconds", json!(h)));
                 }
                 family.emit(self, frame, "Scheduled", || {
-                    with_payload("input", params.value(), &extra)
+                    with_payload("input", params.value(&self.texts), &extra)
                 });
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
@@ -1813,7 +1815,7 @@ impl<'a> Run<'a> {
                         Details::Scheduled {
                             names: Arc::clone(names),
                             region: Arc::clone(&self.region),
-                            parameters: recorded.cloned().unwrap_or_else(|| params.recorded()),
+                            parameters: recorded.cloned().unwrap_or_else(|| params.recorded(&self.texts)),
                             timing,
                         },
                     ))
@@ -1906,7 +1908,7 @@ impl<'a> Run<'a> {
             return Some(found);
         }
         // The other keys come from the parameters: listed only when the names found none.
-        self.mock_keys(state, resource, arn, params.value(), frame)
+        self.mock_keys(state, resource, arn, params.value(&self.texts), frame)
             .into_iter()
             .find_map(|key| mocks.get_key_value(&key).map(|(k, m)| (k.clone(), m)))
     }
@@ -2089,7 +2091,7 @@ impl<'a> Run<'a> {
         self.succeeded_event(frame, "ParallelStateSucceeded");
         let result = Value::Array(results.into_iter().map(Option::unwrap_or_default).collect());
         let output = self.select_and_finish(state, input, result, frame, entered_time, retry_count)?;
-        self.offer_copy(state, frame, || Self::joined_copy(&frames));
+        self.offer_copy(state, frame, || self.joined_copy(&frames));
         Ok(output)
     }
 
@@ -2395,7 +2397,7 @@ impl<'a> Run<'a> {
         };
         let output = self.select_and_finish(state, input, result, frame, entered_time, retry_count)?;
         if map_run.is_none() && failures == 0 {
-            self.offer_copy(state, frame, || Self::joined_copy(&frames));
+            self.offer_copy(state, frame, || self.joined_copy(&frames));
         }
         Ok(output)
     }
@@ -2834,9 +2836,9 @@ impl Answered {
     }
 
     /// The history's copy.
-    fn recorded(&self) -> Recorded {
+    fn recorded(&self, texts: &Texts) -> Recorded {
         match self {
-            Answered::Owned(v) => Recorded::of(v),
+            Answered::Owned(v) => texts.of(v),
             Answered::Shared(m) => Recorded::Mock(m.clone()),
         }
     }
@@ -2847,7 +2849,7 @@ impl Answered {
 /// text if anything else reads it after all.
 struct Params {
     value: OnceCell<Value>,
-    text: Option<Arc<str>>,
+    text: Option<Recorded>,
 }
 
 impl Params {
@@ -2858,41 +2860,43 @@ impl Params {
         }
     }
 
-    fn text(text: &str) -> Params {
+    fn text(texts: &Texts, text: &str) -> Params {
         Params {
             value: OnceCell::new(),
-            text: Some(Arc::from(text)),
+            text: Some(texts.copy(text)),
         }
     }
 
-    fn value(&self) -> &Value {
+    /// The value; `texts` holds the text it is parsed from.
+    fn value(&self, texts: &Texts) -> &Value {
         self.value.get_or_init(|| {
             // The text was written from values as serde_json writes them, so it parses back.
             self.text
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
+                .as_ref()
+                .and_then(|t| texts.read(t, |t| serde_json::from_str(t).ok()))
+                .flatten()
                 .unwrap_or(Value::Null)
         })
     }
 
-    fn take(&mut self) -> Value {
-        self.value();
+    fn take(&mut self, texts: &Texts) -> Value {
+        self.value(texts);
         self.value.take().unwrap_or_default()
     }
 
     /// The history's copy.
-    fn recorded(&self) -> Recorded {
+    fn recorded(&self, texts: &Texts) -> Recorded {
         match &self.text {
-            Some(text) => Recorded::Text(Arc::clone(text)),
-            None => Recorded::of(self.value()),
+            Some(text) => text.clone(),
+            None => texts.of(self.value(texts)),
         }
     }
 
     /// The call record's copy when the history keeps none: the text, or the value.
-    fn into_recorded(mut self) -> Recorded {
+    fn into_recorded(mut self, texts: &Texts) -> Recorded {
         match self.text.take() {
-            Some(text) => Recorded::Text(text),
-            None => Recorded::Value(Arc::new(self.take())),
+            Some(text) => text,
+            None => Recorded::Value(Arc::new(self.take(texts))),
         }
     }
 }
