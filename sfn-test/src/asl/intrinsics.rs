@@ -129,21 +129,40 @@ impl Intrinsic {
         scope: &S,
         rng: &mut dyn FnMut() -> u64,
     ) -> Result<Value, IntrinsicError> {
+        // Most calls have a few arguments: evaluated into an array, without an allocation.
+        const FEW: usize = 4;
+        if self.args.len() <= FEW {
+            let mut values: [Value; FEW] = Default::default();
+            for (slot, arg) in values.iter_mut().zip(&self.args) {
+                *slot = self.arg(arg, scope, rng)?;
+            }
+            return (self.function)(self.name, &values[..self.args.len()], rng).map_err(IntrinsicError::failure);
+        }
         let mut values = Vec::with_capacity(self.args.len());
         for arg in &self.args {
-            values.push(match arg {
-                Arg::Literal(v) => v.clone(),
-                Arg::Call(call) => call.eval(scope, rng)?,
-                Arg::Path(path, text) => path.select(scope).ok_or_else(|| IntrinsicError {
-                    runtime: true,
-                    cause: format!(
-                        "The JsonPath argument for the field '{text}' could not be found in the input of {}",
-                        self.name
-                    ),
-                })?,
-            });
+            values.push(self.arg(arg, scope, rng)?);
         }
         (self.function)(self.name, &values, rng).map_err(IntrinsicError::failure)
+    }
+
+    /// The value of one argument.
+    fn arg<S: PathScope + ?Sized>(
+        &self,
+        arg: &Arg,
+        scope: &S,
+        rng: &mut dyn FnMut() -> u64,
+    ) -> Result<Value, IntrinsicError> {
+        Ok(match arg {
+            Arg::Literal(v) => v.clone(),
+            Arg::Call(call) => call.eval(scope, rng)?,
+            Arg::Path(path, text) => path.select(scope).ok_or_else(|| IntrinsicError {
+                runtime: true,
+                cause: format!(
+                    "The JsonPath argument for the field '{text}' could not be found in the input of {}",
+                    self.name
+                ),
+            })?,
+        })
     }
 }
 
@@ -730,6 +749,29 @@ mod tests {
             run("States.StringSplit(', , ,', ',')", json!({})).unwrap(),
             json!([" ", " "])
         );
+    }
+
+    #[test]
+    fn few_and_many_arguments_keep_their_order() {
+        // Up to four arguments are evaluated into an array, more into a vector.
+        let input = json!({ "a": 1, "b": [2] });
+        assert_eq!(
+            run("States.Array($.a, 'x', $.b)", input.clone()).unwrap(),
+            json!([1, "x", [2]])
+        );
+        assert_eq!(
+            run("States.Array($.a, 2, 3, 4, 'five', $.b)", input.clone()).unwrap(),
+            json!([1, 2, 3, 4, "five", [2]])
+        );
+        assert_eq!(
+            run("States.Format('{}{}{}{}{}', 1, 2, 3, $.a, 5)", input.clone()).unwrap(),
+            json!("12315")
+        );
+        for text in ["States.Array(1, $.missing)", "States.Array(1, 2, 3, 4, 5, $.missing)"] {
+            let e = run(text, input.clone()).unwrap_err();
+            assert_eq!(e.error_name(), "States.Runtime", "{text}");
+            assert!(e.cause().contains("$.missing"), "{text}: {}", e.cause());
+        }
     }
 
     #[test]
