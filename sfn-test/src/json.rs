@@ -202,15 +202,16 @@ pub(crate) enum Source<'t> {
 }
 
 /// Appends to `out` the compact text of object `source` (whose fields are at `fields`) with
-/// top-level field `key` set to `value`: replaced in place, or added at the end, as setting it
-/// in the object does; `fields` then says where the result's fields are. `false`, with `out`
-/// partly written and `fields` unchanged, when `key` needs escaping or `value` holds a float.
+/// top-level field `key` set to the value `write` writes: replaced in place, or added at the
+/// end, as setting it in the object does; `fields` then says where the result's fields are.
+/// `false`, with `out` partly written and `fields` unchanged, when `key` needs escaping or
+/// `write` declines (a float).
 pub(crate) fn with_field(
     out: &mut String,
     source: Source<'_>,
     fields: &mut Vec<FieldSpan>,
     key: &str,
-    value: &Value,
+    write: impl FnOnce(&mut String) -> bool,
 ) -> bool {
     let origin = out.len();
     let (base, len) = match &source {
@@ -237,7 +238,7 @@ pub(crate) fn with_field(
         Some(i) => {
             let (start, end) = fields[i].value;
             copy(out, 0, start);
-            if !write_compact(value, out) {
+            if !write(out) {
                 return false;
             }
             let new_end = out.len() - origin;
@@ -256,9 +257,18 @@ pub(crate) fn with_field(
             if !fields.is_empty() {
                 out.push(',');
             }
-            if !write_field(key, value, out, Some((fields, origin))) {
+            let name_start = out.len() + 1 - origin;
+            write_str(key, out);
+            let name_end = out.len() - 1 - origin;
+            out.push(':');
+            let value_start = out.len() - origin;
+            if !write(out) {
                 return false;
             }
+            fields.push(FieldSpan {
+                name: (name_start, name_end),
+                value: (value_start, out.len() - origin),
+            });
             out.push('}');
         }
     }
@@ -321,8 +331,9 @@ mod tests {
             for (value, key) in values.iter().zip(["last", "a", "last"]) {
                 expected[key] = value.clone();
                 let mut out = String::new();
+                let write = |out: &mut String| write_compact(value, out);
                 assert!(
-                    with_field(&mut out, Source::Text(&text), &mut fields, key, value),
+                    with_field(&mut out, Source::Text(&text), &mut fields, key, write),
                     "{text}"
                 );
                 assert_eq!(out, serde_json::to_string(&expected).unwrap(), "{text}");
@@ -335,7 +346,7 @@ mod tests {
                     Source::Within(within),
                     &mut buf_fields,
                     key,
-                    value
+                    write
                 ));
                 within = start..buf.len();
                 assert_eq!(buf[within.clone()], out);
@@ -347,7 +358,8 @@ mod tests {
         assert!(write_compact_fields(&json!([1]), &mut String::new(), &mut fields));
         assert!(fields.is_empty());
         let no = |text: &str, key: &str, value: Value| {
-            !with_field(&mut String::new(), Source::Text(text), &mut Vec::new(), key, &value)
+            let write = |out: &mut String| write_compact(&value, out);
+            !with_field(&mut String::new(), Source::Text(text), &mut Vec::new(), key, write)
         };
         assert!(no("[1]", "a", json!(1)));
         assert!(no("{}", "needs\"escape", json!(1)));

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 
 use crate::asl::intrinsics::Intrinsic;
-use crate::asl::model::{PathField, Payload};
+use crate::asl::model::{ObjectShape, PathField, Payload};
 use crate::asl::path::{JsonPath, PathScope, ReferencePath};
 
 /// A failure the way AWS reports it: an error name and an optional cause.
@@ -259,6 +259,46 @@ pub(crate) fn write_payload(
     }
 }
 
+/// Appends the compact text of `value`, as [`crate::json::write_compact`] does, from the text
+/// prepared for object template `fields` when `value` has its shape (its names in order, its
+/// constants' values): a result built from the template writes no name, and no constant,
+/// again. `false` at a float.
+pub(crate) fn write_shaped(value: &Value, fields: &[(String, Payload)], shape: &ObjectShape, out: &mut String) -> bool {
+    use crate::json::write_compact;
+    let start = out.len();
+    if let Value::Object(map) = value
+        && map.len() == fields.len()
+    {
+        out.push('{');
+        let mut shaped = true;
+        for (i, ((k, v), ((name, payload), (text, complete)))) in
+            map.iter().zip(fields.iter().zip(&shape.text)).enumerate()
+        {
+            // A constant's text stands for a value equal to it; objects compare equal in any
+            // key order, so only a scalar constant's does.
+            let same_constant =
+                || matches!(payload, Payload::Const(c) if c == v && !matches!(c, Value::Object(_) | Value::Array(_)));
+            if k != name || (*complete && !same_constant()) {
+                shaped = false;
+                break;
+            }
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(text);
+            if !complete && !write_compact(v, out) {
+                return false;
+            }
+        }
+        if shaped {
+            out.push('}');
+            return true;
+        }
+        out.truncate(start);
+    }
+    write_compact(value, out)
+}
+
 /// Whether `target` is an object with exactly the names of `fields`, in their order: the
 /// result built from `fields` then has its shape, and `ResultPath` can write it into the
 /// object's values instead of replacing the object (see [`eval_fields`] and
@@ -375,6 +415,32 @@ mod tests {
             assert_eq!(copied, text);
         }
         (value, written.map(|ok| (ok, text)))
+    }
+
+    #[test]
+    fn shaped_text_is_the_compact_text() {
+        let payload = parameters(json!({ "a.$": "$.a", "k": "const", "o": { "x": 1, "y": 2 }, "n": 3 }));
+        let Payload::Object { fields, shape } = &payload else {
+            panic!("an object template")
+        };
+        let values = [
+            // A result of the template, and objects that only look like one.
+            json!({ "a": [1, "\"q\""], "k": "const", "o": { "x": 1, "y": 2 }, "n": 3 }),
+            json!({ "a": 1, "k": "other", "o": { "x": 1, "y": 2 }, "n": 3 }),
+            json!({ "a": 1, "k": "const", "o": { "y": 2, "x": 1 }, "n": 3 }),
+            json!({ "a": 1, "k": "const", "o": { "x": 1, "y": 2 }, "n": 4 }),
+            json!({ "k": "const", "a": 1, "o": { "x": 1, "y": 2 }, "n": 3 }),
+            json!({ "a": 1, "k": "const", "o": { "x": 1, "y": 2 } }),
+            json!([1, "k"]),
+            json!("text"),
+        ];
+        for value in values {
+            let mut out = String::from("[");
+            assert!(write_shaped(&value, fields, shape, &mut out), "{value}");
+            assert_eq!(out[1..], serde_json::to_string(&value).unwrap());
+        }
+        let float = json!({ "a": 0.5, "k": "const", "o": { "x": 1, "y": 2 }, "n": 3 });
+        assert!(!write_shaped(&float, fields, shape, &mut String::new()));
     }
 
     #[test]

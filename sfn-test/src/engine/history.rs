@@ -300,17 +300,18 @@ impl Texts {
     }
 
     /// The copy of object `base` (its fields at `fields`) with top-level field `key` set to
-    /// `value`, written by changing `base`'s text; `fields` then are the new copy's. `None`
-    /// (and `fields` unchanged) when `base` is no text, or the change cannot be written so.
+    /// the value `write` writes, written by changing `base`'s text; `fields` then are the new
+    /// copy's. `None` (and `fields` unchanged) when `base` is no text, or the change cannot be
+    /// written so.
     pub(crate) fn with_field(
         &self,
         base: &Recorded,
         fields: &mut Vec<FieldSpan>,
         key: &str,
-        value: &Value,
+        write: impl FnOnce(&mut String) -> bool,
     ) -> Option<Recorded> {
         let source = self.source(base)?;
-        self.written(|buf| crate::json::with_field(buf, source, fields, key, value))
+        self.written(|buf| crate::json::with_field(buf, source, fields, key, write))
     }
 
     /// An array of `items`' texts: `None` unless each of them is text.
@@ -477,7 +478,8 @@ mod tests {
         let float = texts.of(&json!([0.5]));
         assert!(matches!(float, Recorded::Value(_)));
         assert_eq!(texts.len(), base.text_len().unwrap_or(0));
-        let changed = texts.with_field(&base, &mut fields, "last", &json!({ "i": 0 }));
+        let write = |out: &mut String| crate::json::write_compact(&json!({ "i": 0 }), out);
+        let changed = texts.with_field(&base, &mut fields, "last", write);
         let changed = changed.expect("a field of a span's text");
         let outside = Recorded::Text(Arc::from("\"x\""));
         let joined = texts.joined([Some(&base), Some(&changed), Some(&outside)]);

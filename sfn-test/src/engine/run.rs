@@ -865,7 +865,11 @@ impl<'a> Run<'a> {
                         Some(Produced::Field(first)) if fields_known && first_field(&output) == Some(first) => {
                             result_field_of(state).and_then(|key| {
                                 let value = data::top_field(&output, key)?;
-                                self.texts.with_field(base.as_ref()?, fields, key, value)
+                                let write = |out: &mut String| match result_template(state) {
+                                    Some((template, shape)) => data::write_shaped(value, template, shape, out),
+                                    None => crate::json::write_compact(value, out),
+                                };
+                                self.texts.with_field(base.as_ref()?, fields, key, write)
                             })
                         }
                         _ => None,
@@ -2654,6 +2658,19 @@ enum InPlace<'s> {
 }
 
 /// The field a JSONPath state's `ResultPath` sets, when it sets one top-level field (`$.name`).
+/// The object template a JSONPath state's result is built from, when it has one: a Pass
+/// state's `Parameters` (without a `Result`), or a `ResultSelector`.
+fn result_template(state: &State) -> Option<(&[(String, Payload)], &crate::asl::model::ObjectShape)> {
+    let template = match &state.kind {
+        StateKind::Pass(pass) if pass.result.is_none() => state.io.parameters.as_ref(),
+        _ => state.io.result_selector.as_ref(),
+    };
+    match template? {
+        Payload::Object { fields, shape } => Some((fields, shape)),
+        _ => None,
+    }
+}
+
 fn result_field_of(state: &State) -> Option<&str> {
     match (&state.io.result_path, &state.jsonata) {
         (PathField::Path(path, _), None) => path.top_field(),
