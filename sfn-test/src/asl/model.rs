@@ -58,6 +58,9 @@ pub struct State {
     pub next: Option<usize>,
     /// Type-specific fields.
     pub kind: StateKind,
+    /// Its number among all the states of the definition, nested ones included: an index
+    /// for per-state marks.
+    pub(crate) id: u32,
 }
 
 impl State {

@@ -21,6 +21,7 @@ pub fn parse_definition(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
         depth: 0,
         jsonata: false,
         top_jsonata: false,
+        next_id: std::cell::Cell::new(0),
     };
     let definition = parser.definition(value, "", true);
     match definition {
@@ -128,6 +129,8 @@ struct Parser {
     jsonata: bool,
     /// The top level is JSONata, where no state may use JSONPath.
     top_jsonata: bool,
+    /// The number the next parsed state gets (see `State::id`).
+    next_id: std::cell::Cell<u32>,
 }
 
 fn escape(token: &str) -> String {
@@ -599,6 +602,8 @@ impl Parser {
         if self.diagnostics.len() > input.errors_before {
             return None;
         }
+        let id = self.next_id.get();
+        self.next_id.set(id.saturating_add(1));
         Some(State {
             name: input.name.into(),
             pointer: input.ptr.into(),
@@ -606,6 +611,7 @@ impl Parser {
             jsonata,
             next,
             kind,
+            id,
         })
     }
 

@@ -398,11 +398,14 @@ pub(crate) struct Run<'a> {
     detached_steps: Cell<usize>,
     harness: RefCell<Option<Error>>,
     sequence_positions: RefCell<HashMap<usize, usize>>,
-    /// Transitions and Choice rules already in `visits`, by state address, so taking one
-    /// again costs no allocation.
+    /// Transitions (other than to a state's `Next`, see `marks`) and Choice rules already in
+    /// `visits`, by state address, so taking one again costs no allocation.
     seen: RefCell<HashSet<(usize, usize), BuildHasherDefault<AddressHasher>>>,
     /// The pairs of `seen` inserted last, by a cheap hash of the pair.
     seen_recently: [Cell<(usize, usize)>; SEEN_RECENTLY],
+    /// Two bits per state, by [`State::id`]: entered, and its `Next` taken (the transitions
+    /// most states take), so that neither costs a lookup in `seen`.
+    marks: RefCell<Vec<u64>>,
     /// Each Task state's parsed `Resource` and event family, by state address.
     task_resources: RefCell<ByAddress<ParsedTask>>,
     /// States and transitions entered for the first time, added to `visits` at the end.
@@ -468,8 +471,9 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         detached_steps: Cell::new(0),
         harness: RefCell::new(None),
         sequence_positions: RefCell::new(HashMap::new()),
-        seen: RefCell::new(HashSet::with_capacity_and_hasher(2 * n, BuildHasherDefault::default())),
+        seen: RefCell::new(HashSet::default()),
         seen_recently: std::array::from_fn(|_| Cell::new((0, 0))),
+        marks: RefCell::new(Vec::new()),
         task_resources: RefCell::new(HashMap::default()),
         new_states: RefCell::new(Vec::with_capacity(n)),
         new_transitions: RefCell::new(Vec::with_capacity(n)),
@@ -515,9 +519,6 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         s3_objects: run.dmap.take_written(),
     })
 }
-
-/// `Run::seen`'s mark for a state entered (never a state's address nor a Choice rule index).
-const ENTERED: usize = usize::MAX - 1;
 
 /// How many of the pairs `Run::seen` got last are kept for a lookup without hashing.
 const SEEN_RECENTLY: usize = 32;
@@ -682,6 +683,20 @@ impl<'a> Run<'a> {
 
     fn state_name(&self, state: &State) -> Arc<str> {
         Arc::clone(&state.name)
+    }
+
+    /// True the first time `state` gets `mark` in this execution (0: entered; 1: its `Next`
+    /// taken).
+    fn first_mark(&self, state: &State, mark: usize) -> bool {
+        let bit = state.id as usize * 2 + mark;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let mut marks = self.marks.borrow_mut();
+        if marks.len() <= word {
+            marks.resize(word + 1, 0);
+        }
+        let first = marks[word] & mask == 0;
+        marks[word] |= mask;
+        first
     }
 
     /// True the first time `(state, to)` is seen in this execution.
@@ -920,7 +935,12 @@ impl<'a> Run<'a> {
                 match next {
                     Some(n) => {
                         let to = &definition.states[n];
-                        if self.first_visit(state, to as *const State as usize) {
+                        let first = if state.next == Some(n) {
+                            self.first_mark(state, 1)
+                        } else {
+                            self.first_visit(state, to as *const State as usize)
+                        };
+                        if first {
                             self.new_transitions
                                 .borrow_mut()
                                 .push((state.pointer.clone(), to.pointer.clone()));
@@ -1053,7 +1073,7 @@ impl<'a> Run<'a> {
         }
         path.push(state.name.clone());
         drop(path);
-        if self.first_visit(state, ENTERED) {
+        if self.first_mark(state, 0) {
             self.new_states.borrow_mut().push(state.pointer.clone());
         }
         Ok(self.event_details(frame, entered_kind(&state.kind), || {

@@ -129,3 +129,67 @@ fn triggers_are_covered_too() {
     let c = sm.coverage(&triggered);
     assert!(c.text().contains("triggers 1/1"), "{}", c.text());
 }
+
+#[test]
+fn an_execution_records_each_transition_it_took_once() {
+    // Start → Loop (Choice) → Count → Loop → Count → Loop → Call (Task, fails) → caught →
+    // Recover → Done: `Count → Loop` twice, the Choice's rule twice and its Default once.
+    let sm = StateMachine::from_definition(json!({
+        "StartAt": "Start",
+        "States": {
+            "Start": { "Type": "Pass", "Result": 0, "ResultPath": "$.n", "Next": "Loop" },
+            "Loop": {
+                "Type": "Choice",
+                "Choices": [{ "Variable": "$.n", "NumericLessThan": 2, "Next": "Count" }],
+                "Default": "Call"
+            },
+            "Count": {
+                "Type": "Pass",
+                "Parameters": { "n.$": "States.MathAdd($.n, 1)" },
+                "Next": "Loop"
+            },
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": "f" },
+                "Catch": [{ "ErrorEquals": ["States.ALL"], "Next": "Recover" }],
+                "Next": "Unused"
+            },
+            "Unused": { "Type": "Succeed" },
+            "Recover": { "Type": "Pass", "Next": "Done" },
+            "Done": { "Type": "Succeed" }
+        }
+    }))
+    .unwrap();
+    let run = sm
+        .scenario()
+        .input(json!({}))
+        .mock("Call", Mock::throw("Boom", "failed"))
+        .run()
+        .unwrap();
+    run.assert_succeeded();
+    let visits = run.visits();
+    let pointer = |name: &str| format!("/States/{name}");
+    let states: Vec<String> = ["Call", "Count", "Done", "Loop", "Recover", "Start"]
+        .map(pointer)
+        .into();
+    assert_eq!(visits.states.iter().cloned().collect::<Vec<_>>(), states);
+    let transitions: std::collections::BTreeSet<(String, String)> = [
+        ("Start", "Loop"),
+        ("Loop", "Count"),
+        ("Count", "Loop"),
+        ("Loop", "Call"),
+        ("Call", "Recover"),
+        ("Recover", "Done"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (pointer(a), pointer(b)))
+    .collect();
+    assert_eq!(visits.transitions, transitions);
+    let rules: Vec<(String, usize)> = vec![(pointer("Loop"), 0), (pointer("Loop"), usize::MAX)];
+    assert_eq!(visits.choice_rules.iter().cloned().collect::<Vec<_>>(), rules);
+    assert_eq!(
+        visits.catches.iter().cloned().collect::<Vec<_>>(),
+        vec![(pointer("Call"), 0)]
+    );
+}
