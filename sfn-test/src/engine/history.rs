@@ -28,15 +28,16 @@ pub struct Event {
 /// An event's details as the engine has them. Most events carry a state's input or output
 /// plus a field or two; building AWS's wrapper object for each of them (a map, its keys,
 /// `{"truncated": false}`) cost more than the rest of a state transition, so it is built
-/// only when a test reads the event.
+/// only when a test reads the event. Kept small (an event is moved into the history and
+/// dropped with it): the rare large parts are boxed.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Details {
-    /// Any details, already as JSON.
-    Json(Value),
+    /// Any details, already as JSON (failures, timeouts, a Map's length: rare).
+    Json(Box<Value>),
     /// [`with_payload`]`(field, value, [("name", name)])`: `*StateEntered` / `*StateExited`.
     /// A state's output is the next state's input: both events share one copy.
     State {
-        field: &'static str,
+        field: Field,
         name: Arc<str>,
         value: Recorded,
     },
@@ -51,19 +52,46 @@ pub(crate) enum Details {
         names: Arc<ServiceNames>,
         region: Arc<str>,
         parameters: Recorded,
-        timing: Vec<(&'static str, Value)>,
+        timing: Option<Box<Timing>>,
     },
     /// `{"name": name, "index": index}`: a Map iteration's events.
     Iteration { name: Arc<str>, index: usize },
     /// [`with_payload`]`(field, value, extra)`.
     Payload {
-        field: &'static str,
+        field: Field,
         value: Recorded,
-        extra: Vec<(&'static str, Value)>,
+        extra: Box<[(&'static str, Value)]>,
     },
     /// [`with_payload`]`("output", value, [("resourceType", ..), ("resource", ..)])`: a service
     /// integration's `TaskSucceeded` (no larger than the other variants: a history holds many).
     Task { value: Recorded, names: Arc<ServiceNames> },
+}
+
+// A history holds thousands of events, each moved into it and dropped with it: the size of one
+// is part of every state's cost.
+const _: () = assert!(std::mem::size_of::<Event>() <= 112);
+
+/// A Task's `timeoutInSeconds` and `heartbeatInSeconds`, when it sets them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Timing {
+    pub(crate) timeout: Option<u64>,
+    pub(crate) heartbeat: Option<u64>,
+}
+
+/// Which payload an event shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    Input,
+    Output,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Input => "input",
+            Field::Output => "output",
+        }
+    }
 }
 
 /// A service integration's `resourceType` and `resource`, which its Task events repeat: one
@@ -87,11 +115,13 @@ impl ServiceNames {
 impl Details {
     fn to_json(&self) -> Value {
         match self {
-            Details::Json(v) => v.clone(),
-            Details::State { field, name, value } => {
-                with_payload(field, &value.value(), &[("name", Value::String(name.to_string()))])
-            }
-            Details::Payload { field, value, extra } => with_payload(field, &value.value(), extra),
+            Details::Json(v) => Value::clone(v),
+            Details::State { field, name, value } => with_payload(
+                field.name(),
+                &value.value(),
+                &[("name", Value::String(name.to_string()))],
+            ),
+            Details::Payload { field, value, extra } => with_payload(field.name(), &value.value(), extra),
             Details::Task { value, names } => with_payload("output", &value.value(), &names.fields()),
             Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
             Details::Service(names) => {
@@ -106,8 +136,16 @@ impl Details {
                 let mut map: Map<String, Value> = names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect();
                 map.insert("region".into(), Value::String(region.to_string()));
                 map.insert("parameters".into(), parameters.value());
-                for (k, v) in timing {
-                    map.insert((*k).into(), v.clone());
+                if let Some(timing) = timing {
+                    let fields = [
+                        ("timeoutInSeconds", timing.timeout),
+                        ("heartbeatInSeconds", timing.heartbeat),
+                    ];
+                    for (k, v) in fields {
+                        if let Some(v) = v {
+                            map.insert(k.into(), v.into());
+                        }
+                    }
                 }
                 Value::Object(map)
             }

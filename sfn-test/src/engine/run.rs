@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
-use super::history::{Details, Event, EventLog, Recorded, ServiceNames, Texts, with_payload};
+use super::history::{Details, Event, EventLog, Field, Recorded, ServiceNames, Texts, Timing, with_payload};
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
 use crate::error::Error;
@@ -638,7 +638,9 @@ impl<'a> Run<'a> {
         kind: &'static str,
         details: impl FnOnce() -> Option<(&'static str, Value)>,
     ) -> u64 {
-        self.event_details(frame, kind, || details().map(|(key, v)| (key, Details::Json(v))))
+        self.event_details(frame, kind, || {
+            details().map(|(key, v)| (key, Details::Json(Box::new(v))))
+        })
     }
 
     /// [`event`](Run::event) with details in the history's lazy form.
@@ -732,9 +734,9 @@ impl<'a> Run<'a> {
             Some((
                 "executionStartedEventDetails",
                 Details::Payload {
-                    field: "input",
+                    field: Field::Input,
                     value: self.input.clone(),
-                    extra: vec![("roleArn", Value::String(self.new_role_arn()))],
+                    extra: Box::new([("roleArn", Value::String(self.new_role_arn()))]),
                 },
             ))
         });
@@ -755,9 +757,9 @@ impl<'a> Run<'a> {
                     Some((
                         "executionSucceededEventDetails",
                         Details::Payload {
-                            field: "output",
+                            field: Field::Output,
                             value: frame.last_copy.take().unwrap_or_else(|| self.texts.of(&output)),
-                            extra: Vec::new(),
+                            extra: Box::default(),
                         },
                     ))
                 });
@@ -925,7 +927,7 @@ impl<'a> Run<'a> {
                         Some((
                             "stateExitedEventDetails",
                             Details::State {
-                                field: "output",
+                                field: Field::Output,
                                 name: self.state_name(state),
                                 value,
                             },
@@ -1080,7 +1082,7 @@ impl<'a> Run<'a> {
             Some((
                 "stateEnteredEventDetails",
                 Details::State {
-                    field: "input",
+                    field: Field::Input,
                     name: self.state_name(state),
                     value: recorded.unwrap_or_else(|| self.texts.of(input)),
                 },
@@ -1732,7 +1734,7 @@ impl<'a> Run<'a> {
                     names: Arc::clone(names),
                 },
                 _ => Details::Payload {
-                    field: "output",
+                    field: Field::Output,
                     value,
                     extra: family.service_fields(),
                 },
@@ -1830,17 +1832,14 @@ impl<'a> Run<'a> {
             Family::Service { names, pattern } => {
                 let (kind, key) = event_names(family, "Scheduled");
                 self.event_details(frame, kind, || {
-                    let mut timing = timing;
-                    if let Some(h) = heartbeat {
-                        timing.push(("heartbeatInSeconds", json!(h)));
-                    }
                     Some((
                         key,
                         Details::Scheduled {
                             names: Arc::clone(names),
                             region: Arc::clone(&self.region),
                             parameters: recorded.cloned().unwrap_or_else(|| params.recorded(&self.texts)),
-                            timing,
+                            timing: (timeout.is_some() || heartbeat.is_some())
+                                .then(|| Box::new(Timing { timeout, heartbeat })),
                         },
                     ))
                 });
@@ -2510,10 +2509,10 @@ impl Family {
     }
 
     /// `resourceType` and `resource`, which every `Task*` event detail repeats.
-    fn service_fields(&self) -> Vec<(&'static str, Value)> {
+    fn service_fields(&self) -> Box<[(&'static str, Value)]> {
         match self {
-            Family::Service { names, .. } => names.fields().to_vec(),
-            _ => Vec::new(),
+            Family::Service { names, .. } => Box::new(names.fields()),
+            _ => Box::default(),
         }
     }
 
