@@ -847,6 +847,9 @@ impl<'a> Run<'a> {
                         let entered_time = self.clock.now();
                         self.run_task(state, task, input, frame, entered_time).await
                     }
+                    StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
+                        self.run_sync(state, input, frame)
+                    }
                     _ => self.run_state(state, input, frame).await,
                 };
                 let (output, next) = match ran {
@@ -1137,9 +1140,105 @@ impl<'a> Run<'a> {
     async fn run_state(
         &self,
         state: &'a State,
-        mut input: Value,
+        input: Value,
         frame: &Frame<'_>,
     ) -> Result<(Value, Option<usize>), Fault> {
+        let entered_time = self.clock.now();
+        let vars = frame.scopes();
+        let ctx_fn = || self.context_object(state, entered_time, 0, frame, None);
+        let scope = Scope::new(&input, &ctx_fn, &vars);
+        match &state.kind {
+            StateKind::Wait(wait) => {
+                let selected = self.effective_input(state, &input, &scope)?;
+                let effective = selected.as_ref().unwrap_or(&input);
+                let escope = scope.with_input(effective);
+                let due = match wait {
+                    Wait::Seconds(s) => entered_time.saturating_add(seconds_ms(*s)),
+                    Wait::Timestamp(t) => *t,
+                    Wait::Expression { timestamp, expression } => {
+                        self.expression_due(*timestamp, expression, &escope, entered_time)?
+                    }
+                    Wait::SecondsPath(path, text) => {
+                        let Some(value) = path.get(&escope) else {
+                            return Err(runtime_error(format!(
+                                "The SecondsPath parameter does not reference an input value: {text}"
+                            ))
+                            .into());
+                        };
+                        match value.as_u64() {
+                            Some(s) => entered_time.saturating_add(seconds_ms(s)),
+                            None => {
+                                return Err(runtime_error(format!(
+                                    "The SecondsPath parameter cannot be parsed as a long value: {text} == {}",
+                                    raw_text(value)
+                                ))
+                                .into());
+                            }
+                        }
+                    }
+                    Wait::TimestampPath(path, text) => {
+                        let Some(value) = path.get(&escope) else {
+                            return Err(runtime_error(format!(
+                                "The TimestampPath parameter does not reference an input value: {text}"
+                            ))
+                            .into());
+                        };
+                        match value.as_str().and_then(crate::clock::parse_timestamp) {
+                            Some(t) => t,
+                            None => {
+                                return Err(runtime_error(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {text} == {}", raw_text(value))).into());
+                            }
+                        }
+                    }
+                };
+                // AWS refuses waits longer than 2^31 - 1 seconds (conformance
+                // `base.test_wait...test_timestamp_too_far_in_future_boundary`).
+                if due.saturating_sub(entered_time) > i64::from(i32::MAX) * 1000 {
+                    return Err(runtime_error("Wait state delay is too long.".into()).into());
+                }
+                self.clock.pause_until(due).await;
+                if let Some(j) = state.jsonata.as_deref() {
+                    let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
+                    return Ok((output, state.next));
+                }
+                self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
+                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+                let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
+                Ok((output, state.next))
+            }
+            // `run_definition` runs Task states itself, and the states that never wait with
+            // `run_sync`; boxed here, so as not to make every state's future as large as a Task's.
+            StateKind::Task(task) => Box::pin(self.run_task(state, task, input, frame, entered_time)).await,
+            StateKind::Parallel(p) => {
+                let retry = &p.retry;
+                let catch = &p.catch;
+                Box::pin(
+                    self.with_retry(state, retry, catch, input, frame, entered_time, |input, retry_count| {
+                        Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
+                    }),
+                )
+                .await
+            }
+            StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
+                self.run_sync(state, input, frame)
+            }
+            StateKind::Map(m) => {
+                Box::pin(self.with_retry(
+                    state,
+                    &m.retry,
+                    &m.catch,
+                    input,
+                    frame,
+                    entered_time,
+                    |input, retry_count| Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count)),
+                ))
+                .await
+            }
+        }
+    }
+
+    /// Runs a state that never waits (Pass, Choice, Succeed, Fail) without a future of its own.
+    fn run_sync(&self, state: &'a State, mut input: Value, frame: &Frame<'_>) -> Result<(Value, Option<usize>), Fault> {
         let entered_time = self.clock.now();
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, 0, frame, None);
@@ -1227,64 +1326,6 @@ impl<'a> Run<'a> {
                 let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
                 Ok((output, Some(next)))
             }
-            StateKind::Wait(wait) => {
-                let selected = self.effective_input(state, &input, &scope)?;
-                let effective = selected.as_ref().unwrap_or(&input);
-                let escope = scope.with_input(effective);
-                let due = match wait {
-                    Wait::Seconds(s) => entered_time.saturating_add(seconds_ms(*s)),
-                    Wait::Timestamp(t) => *t,
-                    Wait::Expression { timestamp, expression } => {
-                        self.expression_due(*timestamp, expression, &escope, entered_time)?
-                    }
-                    Wait::SecondsPath(path, text) => {
-                        let Some(value) = path.get(&escope) else {
-                            return Err(runtime_error(format!(
-                                "The SecondsPath parameter does not reference an input value: {text}"
-                            ))
-                            .into());
-                        };
-                        match value.as_u64() {
-                            Some(s) => entered_time.saturating_add(seconds_ms(s)),
-                            None => {
-                                return Err(runtime_error(format!(
-                                    "The SecondsPath parameter cannot be parsed as a long value: {text} == {}",
-                                    raw_text(value)
-                                ))
-                                .into());
-                            }
-                        }
-                    }
-                    Wait::TimestampPath(path, text) => {
-                        let Some(value) = path.get(&escope) else {
-                            return Err(runtime_error(format!(
-                                "The TimestampPath parameter does not reference an input value: {text}"
-                            ))
-                            .into());
-                        };
-                        match value.as_str().and_then(crate::clock::parse_timestamp) {
-                            Some(t) => t,
-                            None => {
-                                return Err(runtime_error(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {text} == {}", raw_text(value))).into());
-                            }
-                        }
-                    }
-                };
-                // AWS refuses waits longer than 2^31 - 1 seconds (conformance
-                // `base.test_wait...test_timestamp_too_far_in_future_boundary`).
-                if due.saturating_sub(entered_time) > i64::from(i32::MAX) * 1000 {
-                    return Err(runtime_error("Wait state delay is too long.".into()).into());
-                }
-                self.clock.pause_until(due).await;
-                if let Some(j) = state.jsonata.as_deref() {
-                    let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
-                    return Ok((output, state.next));
-                }
-                self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
-                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
-                let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
-                Ok((output, state.next))
-            }
             StateKind::Succeed => {
                 let selected = self.effective_input(state, &input, &scope)?;
                 let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
@@ -1318,30 +1359,14 @@ impl<'a> Run<'a> {
                     cause,
                 }))
             }
-            // `run_definition` runs Task states itself; boxed here, so as not to make every
-            // state's future as large as a Task's.
-            StateKind::Task(task) => Box::pin(self.run_task(state, task, input, frame, entered_time)).await,
-            StateKind::Parallel(p) => {
-                let retry = &p.retry;
-                let catch = &p.catch;
-                Box::pin(
-                    self.with_retry(state, retry, catch, input, frame, entered_time, |input, retry_count| {
-                        Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
-                    }),
-                )
-                .await
-            }
-            StateKind::Map(m) => {
-                Box::pin(self.with_retry(
-                    state,
-                    &m.retry,
-                    &m.catch,
-                    input,
-                    frame,
-                    entered_time,
-                    |input, retry_count| Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count)),
+            // `run_state` runs these; only a mistake in the engine sends one here.
+            StateKind::Wait(_) | StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
+                Err(runtime_error(format!(
+                    "the engine ran {} state '{}' as one that never waits",
+                    state.type_name(),
+                    state.name
                 ))
-                .await
+                .into())
             }
         }
     }
