@@ -56,7 +56,10 @@ fn sync2_waits_for_the_child_and_returns_its_output_as_json() {
     );
     // The child's Wait is on the same virtual clock, and its Task calls are recorded.
     assert_eq!(run.elapsed(), Duration::from_secs(60));
-    assert_eq!(run.calls("Work").len(), 1);
+    assert_eq!(
+        run.calls("Work"),
+        [&json!({ "FunctionName": "work", "Payload": { "order": "o-1" } })]
+    );
 }
 
 #[test]
