@@ -13,6 +13,13 @@ use crate::json::json_equal;
 /// the virtual time it took.
 #[derive(Debug)]
 pub struct Execution {
+    // Boxed: an execution is handed from the engine to the test through several calls, and
+    // moving a pointer costs nothing where moving the whole cost as much as a short state.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     outcome: Outcome,
     /// The Task calls, written out on first read (`outcome.calls` is then empty).
     calls: OnceLock<Vec<CallRecord>>,
@@ -24,38 +31,45 @@ pub struct Execution {
     visits: OnceLock<Visits>,
     start: Millis,
     state_machine: String,
-    pub(crate) trigger: Option<String>,
+    trigger: Option<String>,
 }
 
 impl Execution {
     pub(crate) fn new(mut outcome: Outcome, start: Millis, state_machine: String) -> Self {
         let pending_calls = Mutex::new(std::mem::take(&mut outcome.calls));
         Execution {
-            outcome,
-            calls: OnceLock::new(),
-            pending_calls,
-            path: OnceLock::new(),
-            top_path: OnceLock::new(),
-            visits: OnceLock::new(),
-            start,
-            state_machine,
-            trigger: None,
+            inner: Box::new(Inner {
+                outcome,
+                calls: OnceLock::new(),
+                pending_calls,
+                path: OnceLock::new(),
+                top_path: OnceLock::new(),
+                visits: OnceLock::new(),
+                start,
+                state_machine,
+                trigger: None,
+            }),
         }
+    }
+
+    /// Records the event that triggered the execution, for coverage.
+    pub(crate) fn set_trigger(&mut self, trigger: Option<String>) {
+        self.inner.trigger = trigger;
     }
 
     /// How the execution ended.
     pub fn status(&self) -> &Status {
-        &self.outcome.status
+        &self.inner.outcome.status
     }
 
     /// The output of a successful execution.
     pub fn output(&self) -> Option<&Value> {
-        self.outcome.output.as_ref()
+        self.inner.outcome.output.as_ref()
     }
 
     /// The error of a failed or timed-out execution.
     pub fn error(&self) -> Option<&str> {
-        match &self.outcome.status {
+        match &self.inner.outcome.status {
             Status::Succeeded => None,
             Status::Failed { error, .. } | Status::TimedOut { error, .. } => Some(error),
         }
@@ -63,7 +77,7 @@ impl Execution {
 
     /// The cause of a failed or timed-out execution, when there is one.
     pub fn cause(&self) -> Option<&str> {
-        match &self.outcome.status {
+        match &self.inner.outcome.status {
             Status::Succeeded => None,
             Status::Failed { cause, .. } | Status::TimedOut { cause, .. } => cause.as_deref(),
         }
@@ -72,14 +86,15 @@ impl Execution {
     /// The name of every state entered, in order, states inside Parallel branches and Map
     /// iterations included.
     pub fn path(&self) -> &[String] {
-        self.path.get_or_init(|| names(&self.outcome.path))
+        self.inner.path.get_or_init(|| names(&self.inner.outcome.path))
     }
 
     /// The states entered outside any Parallel branch or Map iteration, in order.
     pub fn top_path(&self) -> &[String] {
-        self.top_path.get_or_init(|| {
-            let path = &self.outcome.path;
-            self.outcome
+        self.inner.top_path.get_or_init(|| {
+            let path = &self.inner.outcome.path;
+            self.inner
+                .outcome
                 .top_path
                 .iter()
                 .filter_map(|&i| path.get(i))
@@ -90,12 +105,12 @@ impl Execution {
 
     /// The history events, shaped like AWS's, with virtual timestamps.
     pub fn history(&self) -> &[Event] {
-        &self.outcome.history
+        &self.inner.outcome.history
     }
 
     /// The history as AWS's `GetExecutionHistory` JSON `events` array.
     pub fn history_json(&self) -> Value {
-        Value::Array(self.outcome.history.iter().map(Event::to_json).collect())
+        Value::Array(self.inner.outcome.history.iter().map(Event::to_json).collect())
     }
 
     /// The input of every Task call a mock under `key` could answer (a state name, logical
@@ -114,8 +129,8 @@ impl Execution {
     }
 
     fn records(&self) -> &[CallRecord] {
-        self.calls.get_or_init(|| {
-            let pending = match self.pending_calls.lock() {
+        self.inner.calls.get_or_init(|| {
+            let pending = match self.inner.pending_calls.lock() {
                 Ok(mut p) => std::mem::take(&mut *p),
                 Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
             };
@@ -125,28 +140,29 @@ impl Execution {
 
     /// The workflow variables as they were after `state` assigned them.
     pub fn variables_at(&self, state: &str) -> Option<&Map<String, Value>> {
-        self.outcome.variables.get(state)
+        self.inner.outcome.variables.get(state)
     }
 
     /// The virtual time the execution took.
     pub fn elapsed(&self) -> Duration {
-        Duration::from_millis(u64::try_from(self.outcome.end - self.start).unwrap_or(0))
+        Duration::from_millis(u64::try_from(self.inner.outcome.end - self.inner.start).unwrap_or(0))
     }
 
     /// What the execution visited: states, transitions, Choice rules, retries, catches.
     pub fn visits(&self) -> &Visits {
-        self.visits.get_or_init(|| self.outcome.visits.to_visits())
+        self.inner.visits.get_or_init(|| self.inner.outcome.visits.to_visits())
     }
 
     /// The objects the execution's Distributed Map `ResultWriter`s wrote to the virtual S3
     /// (manifest and result files), by bucket and key.
     pub fn s3_objects(&self) -> &[S3Object] {
-        &self.outcome.s3_objects
+        &self.inner.outcome.s3_objects
     }
 
     /// The body of the object a `ResultWriter` wrote at `bucket`/`key`.
     pub fn s3_object(&self, bucket: &str, key: &str) -> Option<&str> {
-        self.outcome
+        self.inner
+            .outcome
             .s3_objects
             .iter()
             .find(|o| o.bucket == bucket && o.key == key)
@@ -155,17 +171,17 @@ impl Execution {
 
     /// The state machine's name.
     pub fn state_machine(&self) -> &str {
-        &self.state_machine
+        &self.inner.state_machine
     }
 
     /// The SAM event that started the execution, when it came from
     /// [`StateMachine::trigger`](crate::StateMachine::trigger).
     pub fn trigger(&self) -> Option<&str> {
-        self.trigger.as_deref()
+        self.inner.trigger.as_deref()
     }
 
     fn describe(&self) -> String {
-        let mut s = format!("status {}", self.outcome.status.as_str());
+        let mut s = format!("status {}", self.inner.outcome.status.as_str());
         if let Some(e) = self.error() {
             s.push_str(&format!(", error {e:?}"));
         }
@@ -180,9 +196,9 @@ impl Execution {
     #[track_caller]
     pub fn assert_succeeded(&self) -> &Self {
         assert!(
-            self.outcome.status == Status::Succeeded,
+            self.inner.outcome.status == Status::Succeeded,
             "expected the execution of '{}' to succeed, but it ended with {}",
-            self.state_machine,
+            self.inner.state_machine,
             self.describe()
         );
         self
@@ -191,11 +207,11 @@ impl Execution {
     /// Panics unless the execution failed with this error name.
     #[track_caller]
     pub fn assert_failed_with(&self, error: &str) -> &Self {
-        let ok = matches!(&self.outcome.status, Status::Failed { error: e, .. } if e == error);
+        let ok = matches!(&self.inner.outcome.status, Status::Failed { error: e, .. } if e == error);
         assert!(
             ok,
             "expected the execution of '{}' to fail with {error:?}, but it ended with {}",
-            self.state_machine,
+            self.inner.state_machine,
             self.describe()
         );
         self
@@ -213,9 +229,9 @@ impl Execution {
     #[track_caller]
     pub fn assert_timed_out(&self) -> &Self {
         assert!(
-            matches!(self.outcome.status, Status::TimedOut { .. }),
+            matches!(self.inner.outcome.status, Status::TimedOut { .. }),
             "expected the execution of '{}' to time out, but it ended with {}",
-            self.state_machine,
+            self.inner.state_machine,
             self.describe()
         );
         self
@@ -229,7 +245,12 @@ impl Execution {
         S: AsRef<str>,
     {
         let expected: Vec<String> = expected.into_iter().map(|s| s.as_ref().to_string()).collect();
-        pretty_assertions::assert_eq!(self.path(), expected, "states entered by '{}'", self.state_machine);
+        pretty_assertions::assert_eq!(
+            self.path(),
+            expected,
+            "states entered by '{}'",
+            self.inner.state_machine
+        );
         self
     }
 
@@ -237,7 +258,7 @@ impl Execution {
     #[track_caller]
     pub fn assert_visited(&self, state: &str) -> &Self {
         assert!(
-            self.outcome.path.iter().any(|s| **s == *state),
+            self.inner.outcome.path.iter().any(|s| **s == *state),
             "expected state '{state}' to be entered; path: {}",
             self.path().join(" → ")
         );
@@ -248,7 +269,7 @@ impl Execution {
     #[track_caller]
     pub fn assert_not_visited(&self, state: &str) -> &Self {
         assert!(
-            !self.outcome.path.iter().any(|s| **s == *state),
+            !self.inner.outcome.path.iter().any(|s| **s == *state),
             "expected state '{state}' not to be entered; path: {}",
             self.path().join(" → ")
         );
@@ -262,7 +283,7 @@ impl Execution {
         let Some(actual) = self.output() else {
             panic!(
                 "expected output {expected}, but the execution of '{}' ended with {}",
-                self.state_machine,
+                self.inner.state_machine,
                 self.describe()
             );
         };
@@ -271,7 +292,7 @@ impl Execution {
                 serde_json::to_string_pretty(actual).unwrap_or_default(),
                 serde_json::to_string_pretty(&expected).unwrap_or_default(),
                 "output of '{}' (left: actual, right: expected)",
-                self.state_machine
+                self.inner.state_machine
             );
         }
         self
@@ -288,7 +309,7 @@ impl Execution {
                 serde_json::to_string_pretty(&actual).unwrap_or_default(),
                 serde_json::to_string_pretty(&subset).unwrap_or_default(),
                 "output of '{}' does not contain the expected subset (left: actual, right: subset)",
-                self.state_machine
+                self.inner.state_machine
             );
         }
         self

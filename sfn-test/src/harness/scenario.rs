@@ -280,7 +280,7 @@ impl<'m> Scenario<'m> {
         let input = std::mem::take(&mut self.input);
         let outcome = engine::execute(cfg, input).await?;
         let mut run = Execution::new(outcome, self.start, self.machine.name.clone());
-        run.trigger = self.trigger.clone();
+        run.set_trigger(self.trigger.clone());
         crate::coverage::record_execution(self.machine, &run);
         Ok(run)
     }
