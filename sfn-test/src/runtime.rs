@@ -14,9 +14,13 @@ thread_local! {
 /// When called inside another async runtime (the blocking API checks for that first), or when
 /// the runtime cannot be built (out of resources).
 pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-    // Pinned here, before the thread-local's closure: an execution's future is kilobytes, and
-    // moving it into the closure and on cost as much as a short state.
-    let mut fut = std::pin::pin!(fut);
+    block_on_made(|| fut)
+}
+
+/// [`block_on`] of the future `make` returns, which is made where it is pinned: an execution's
+/// future is kilobytes, and moving it into place cost as much as a short state.
+pub(crate) fn block_on_made<F: Future>(make: impl FnOnce() -> F) -> F::Output {
+    let mut fut = std::pin::pin!(make());
     RUNTIME.with(|cell| {
         let rt = cell.get_or_init(|| {
             tokio::runtime::Builder::new_current_thread()

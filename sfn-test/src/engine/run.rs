@@ -488,11 +488,9 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         field_values: Cell::new(Vec::new()),
         cfg,
     };
-    let status_output = Drive {
-        fut: Box::pin(run.top(input)),
-        run: &run,
-    }
-    .await;
+    // Pinned in place: boxing the top future cost an allocation and a copy of kilobytes.
+    let top = std::pin::pin!(run.top(input));
+    let status_output = Drive { fut: top, run: &run }.await;
     if let Some(e) = run.harness.borrow_mut().take() {
         return Err(e);
     }
@@ -536,12 +534,12 @@ fn merged<T: Ord>(set: BTreeSet<T>, new: Vec<T>) -> BTreeSet<T> {
 }
 
 /// Polls the execution, moving virtual time forward whenever everything waits on a timer.
-struct Drive<'r, 'a, F> {
-    fut: Pin<Box<F>>,
+struct Drive<'r, 'a, 'f, F> {
+    fut: Pin<&'f mut F>,
     run: &'r Run<'a>,
 }
 
-impl<F: Future<Output = (Status, Option<Value>)>> Future for Drive<'_, '_, F> {
+impl<F: Future<Output = (Status, Option<Value>)>> Future for Drive<'_, '_, '_, F> {
     type Output = Result<(Status, Option<Value>), Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

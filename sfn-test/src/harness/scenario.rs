@@ -225,7 +225,7 @@ impl<'m> Scenario<'m> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::NestedRuntime);
         }
-        crate::runtime::block_on(self.run_async())
+        crate::runtime::block_on_made(|| self.run_async())
     }
 
     /// Runs the execution to its end on the virtual clock; see [`run`](Scenario::run).
