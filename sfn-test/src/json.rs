@@ -86,12 +86,22 @@ fn write_object(
 
 /// Appends `"key":value`, noting where it is (from `origin` on) when given `fields`.
 fn write_field(key: &str, value: &Value, out: &mut String, fields: Option<(&mut Vec<FieldSpan>, usize)>) -> bool {
+    write_field_with(key, |out| write_compact(value, out), out, fields)
+}
+
+/// [`write_field`] of the value `write` writes.
+fn write_field_with(
+    key: &str,
+    write: impl FnOnce(&mut String) -> bool,
+    out: &mut String,
+    fields: Option<(&mut Vec<FieldSpan>, usize)>,
+) -> bool {
     let name_start = out.len() + 1;
     write_str(key, out);
     let name_end = out.len() - 1;
     out.push(':');
     let value_start = out.len();
-    if !write_compact(value, out) {
+    if !write(out) {
         return false;
     }
     if let Some((fields, origin)) = fields {
@@ -257,18 +267,9 @@ pub(crate) fn with_field(
             if !fields.is_empty() {
                 out.push(',');
             }
-            let name_start = out.len() + 1 - origin;
-            write_str(key, out);
-            let name_end = out.len() - 1 - origin;
-            out.push(':');
-            let value_start = out.len() - origin;
-            if !write(out) {
+            if !write_field_with(key, write, out, Some((fields, origin))) {
                 return false;
             }
-            fields.push(FieldSpan {
-                name: (name_start, name_end),
-                value: (value_start, out.len() - origin),
-            });
             out.push('}');
         }
     }
