@@ -209,25 +209,15 @@ impl Recorded {
         }
     }
 
+    /// A copy with text of its own, outside any execution's [`Texts`]: the execution's input,
+    /// which `$$.Execution.Input` reads while the execution runs.
     pub(crate) fn of(value: &Value) -> Recorded {
-        match Recorded::written(|buf| crate::json::write_compact(value, buf)) {
-            Some(text) => Recorded::Text(text),
-            None => Recorded::Value(Arc::new(value.clone())),
+        let mut text = String::new();
+        if crate::json::write_compact(value, &mut text) {
+            Recorded::Text(Arc::from(text))
+        } else {
+            Recorded::Value(Arc::new(value.clone()))
         }
-    }
-
-    /// The text `write` writes into an empty buffer, unless it declines.
-    fn written(write: impl FnOnce(&mut String) -> bool) -> Option<Arc<str>> {
-        thread_local! {
-            // Written into, then copied out at its exact size: a history holds thousands of
-            // these, and spare capacity in each made a long history's memory (and page
-            // faults) grow several times over.
-            static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
-        }
-        SCRATCH.with_borrow_mut(|buf| {
-            buf.clear();
-            write(buf).then(|| Arc::from(buf.as_str()))
-        })
     }
 
     /// The payload, as recorded.
@@ -298,28 +288,32 @@ impl Texts {
             buf.truncate(start);
             return None;
         }
+        Some(self.span(&mut buf, start))
+    }
+
+    /// The copy of what `buf` holds from `start` on.
+    fn span(&self, buf: &mut String, start: usize) -> Recorded {
         match (u32::try_from(start), u32::try_from(buf.len())) {
-            (Ok(start), Ok(end)) => Some(Recorded::Span(Span {
+            (Ok(start), Ok(end)) => Recorded::Span(Span {
                 store: Arc::clone(self.store.get_or_init(Arc::default)),
                 start,
                 end,
-            })),
+            }),
             // Past 4 GiB of history text, a copy has text of its own.
             _ => {
                 let text = Arc::from(&buf[start..]);
                 buf.truncate(start);
-                Some(Recorded::Text(text))
+                Recorded::Text(text)
             }
         }
     }
 
     /// A copy of JSON text `text`.
     pub(crate) fn copy(&self, text: &str) -> Recorded {
-        self.written(|buf| {
-            buf.push_str(text);
-            true
-        })
-        .unwrap_or_else(|| Recorded::Text(Arc::from(text)))
+        let mut buf = self.buf.borrow_mut();
+        let start = buf.len();
+        buf.push_str(text);
+        self.span(&mut buf, start)
     }
 
     /// The history's copy of `value`.
