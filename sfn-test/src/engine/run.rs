@@ -838,8 +838,8 @@ impl<'a> Run<'a> {
                 let base = if sets_field { entered_copy.clone() } else { None };
                 let entered = self.enter(state, &input, frame, entered_copy)?;
                 frame.produced.take();
-                // A Task's future is the largest: awaited here, outside `run_state`'s, so that
-                // every other state's future stays small to create and move.
+                // Each type runs in its own function: a Task's future, the largest, is awaited
+                // here without a box; the states that never wait have no future at all.
                 let ran = match &state.kind {
                     StateKind::Task(task) => {
                         let entered_time = self.clock.now();
@@ -848,7 +848,38 @@ impl<'a> Run<'a> {
                     StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
                         self.run_sync(state, input, frame)
                     }
-                    _ => self.run_state(state, input, frame).await,
+                    StateKind::Wait(wait) => self.run_wait(state, wait, input, frame).await,
+                    // Boxed, so as not to make every state's future as large as theirs.
+                    StateKind::Parallel(p) => {
+                        let entered_time = self.clock.now();
+                        Box::pin(self.with_retry(
+                            state,
+                            &p.retry,
+                            &p.catch,
+                            input,
+                            frame,
+                            entered_time,
+                            |input, retry_count| {
+                                Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
+                            },
+                        ))
+                        .await
+                    }
+                    StateKind::Map(m) => {
+                        let entered_time = self.clock.now();
+                        Box::pin(self.with_retry(
+                            state,
+                            &m.retry,
+                            &m.catch,
+                            input,
+                            frame,
+                            entered_time,
+                            |input, retry_count| {
+                                Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count))
+                            },
+                        ))
+                        .await
+                    }
                 };
                 let (output, next) = match ran {
                     Ok(x) => x,
@@ -1134,10 +1165,11 @@ impl<'a> Run<'a> {
         ctx
     }
 
-    /// Runs one state: returns its output and the next state (None = end of this definition).
-    async fn run_state(
+    /// Runs a Wait state on the virtual clock.
+    async fn run_wait(
         &self,
         state: &'a State,
+        wait: &'a Wait,
         input: Value,
         frame: &Frame<'_>,
     ) -> Result<(Value, Option<usize>), Fault> {
@@ -1145,94 +1177,62 @@ impl<'a> Run<'a> {
         let vars = frame.scopes();
         let ctx_fn = || self.context_object(state, entered_time, 0, frame, None);
         let scope = Scope::new(&input, &ctx_fn, &vars);
-        match &state.kind {
-            StateKind::Wait(wait) => {
-                let selected = self.effective_input(state, &input, &scope)?;
-                let effective = selected.as_ref().unwrap_or(&input);
-                let escope = scope.with_input(effective);
-                let due = match wait {
-                    Wait::Seconds(s) => entered_time.saturating_add(seconds_ms(*s)),
-                    Wait::Timestamp(t) => *t,
-                    Wait::Expression { timestamp, expression } => {
-                        self.expression_due(*timestamp, expression, &escope, entered_time)?
-                    }
-                    Wait::SecondsPath(path, text) => {
-                        let Some(value) = path.get(&escope) else {
-                            return Err(runtime_error(format!(
-                                "The SecondsPath parameter does not reference an input value: {text}"
-                            ))
-                            .into());
-                        };
-                        match value.as_u64() {
-                            Some(s) => entered_time.saturating_add(seconds_ms(s)),
-                            None => {
-                                return Err(runtime_error(format!(
-                                    "The SecondsPath parameter cannot be parsed as a long value: {text} == {}",
-                                    raw_text(value)
-                                ))
-                                .into());
-                            }
-                        }
-                    }
-                    Wait::TimestampPath(path, text) => {
-                        let Some(value) = path.get(&escope) else {
-                            return Err(runtime_error(format!(
-                                "The TimestampPath parameter does not reference an input value: {text}"
-                            ))
-                            .into());
-                        };
-                        match value.as_str().and_then(crate::clock::parse_timestamp) {
-                            Some(t) => t,
-                            None => {
-                                return Err(runtime_error(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {text} == {}", raw_text(value))).into());
-                            }
-                        }
-                    }
+        let selected = self.effective_input(state, &input, &scope)?;
+        let effective = selected.as_ref().unwrap_or(&input);
+        let escope = scope.with_input(effective);
+        let due = match wait {
+            Wait::Seconds(s) => entered_time.saturating_add(seconds_ms(*s)),
+            Wait::Timestamp(t) => *t,
+            Wait::Expression { timestamp, expression } => {
+                self.expression_due(*timestamp, expression, &escope, entered_time)?
+            }
+            Wait::SecondsPath(path, text) => {
+                let Some(value) = path.get(&escope) else {
+                    return Err(runtime_error(format!(
+                        "The SecondsPath parameter does not reference an input value: {text}"
+                    ))
+                    .into());
                 };
-                // AWS refuses waits longer than 2^31 - 1 seconds (conformance
-                // `base.test_wait...test_timestamp_too_far_in_future_boundary`).
-                if due.saturating_sub(entered_time) > i64::from(i32::MAX) * 1000 {
-                    return Err(runtime_error("Wait state delay is too long.".into()).into());
+                match value.as_u64() {
+                    Some(s) => entered_time.saturating_add(seconds_ms(s)),
+                    None => {
+                        return Err(runtime_error(format!(
+                            "The SecondsPath parameter cannot be parsed as a long value: {text} == {}",
+                            raw_text(value)
+                        ))
+                        .into());
+                    }
                 }
-                self.clock.pause_until(due).await;
-                if let Some(j) = state.jsonata.as_deref() {
-                    let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
-                    return Ok((output, state.next));
+            }
+            Wait::TimestampPath(path, text) => {
+                let Some(value) = path.get(&escope) else {
+                    return Err(runtime_error(format!(
+                        "The TimestampPath parameter does not reference an input value: {text}"
+                    ))
+                    .into());
+                };
+                match value.as_str().and_then(crate::clock::parse_timestamp) {
+                    Some(t) => t,
+                    None => {
+                        return Err(runtime_error(format!("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {text} == {}", raw_text(value))).into());
+                    }
                 }
-                self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
-                let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
-                let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
-                Ok((output, state.next))
             }
-            // `run_definition` runs Task states itself, and the states that never wait with
-            // `run_sync`; boxed here, so as not to make every state's future as large as a Task's.
-            StateKind::Task(task) => Box::pin(self.run_task(state, task, input, frame, entered_time)).await,
-            StateKind::Parallel(p) => {
-                let retry = &p.retry;
-                let catch = &p.catch;
-                Box::pin(
-                    self.with_retry(state, retry, catch, input, frame, entered_time, |input, retry_count| {
-                        Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
-                    }),
-                )
-                .await
-            }
-            StateKind::Pass(_) | StateKind::Choice(_) | StateKind::Succeed | StateKind::Fail(_) => {
-                self.run_sync(state, input, frame)
-            }
-            StateKind::Map(m) => {
-                Box::pin(self.with_retry(
-                    state,
-                    &m.retry,
-                    &m.catch,
-                    input,
-                    frame,
-                    entered_time,
-                    |input, retry_count| Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count)),
-                ))
-                .await
-            }
+        };
+        // AWS refuses waits longer than 2^31 - 1 seconds (conformance
+        // `base.test_wait...test_timestamp_too_far_in_future_boundary`).
+        if due.saturating_sub(entered_time) > i64::from(i32::MAX) * 1000 {
+            return Err(runtime_error("Wait state delay is too long.".into()).into());
         }
+        self.clock.pause_until(due).await;
+        if let Some(j) = state.jsonata.as_deref() {
+            let output = self.jsonata_finish(state, j, &scope, None, None, frame)?;
+            return Ok((output, state.next));
+        }
+        self.assign(state, state.io.assign.as_ref(), effective, &scope, frame)?;
+        let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
+        let output = data::apply_path(&state.io.output_path, selected.unwrap_or(input), &tail)?;
+        Ok((output, state.next))
     }
 
     /// Runs a state that never waits (Pass, Choice, Succeed, Fail) without a future of its own.
@@ -1357,7 +1357,7 @@ impl<'a> Run<'a> {
                     cause,
                 }))
             }
-            // `run_state` runs these; only a mistake in the engine sends one here.
+            // `run_definition` runs these itself; only a mistake in the engine sends one here.
             StateKind::Wait(_) | StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
                 Err(runtime_error(format!(
                     "the engine ran {} state '{}' as one that never waits",
