@@ -78,6 +78,18 @@ pub(crate) struct Timing {
     pub(crate) heartbeat: Option<u64>,
 }
 
+impl Timing {
+    /// `timeoutInSeconds` and `heartbeatInSeconds`, as the events show them, when set.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&'static str, Value)> {
+        [
+            ("timeoutInSeconds", self.timeout),
+            ("heartbeatInSeconds", self.heartbeat),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, Value::from(v))))
+    }
+}
+
 /// Which payload an event shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Field {
@@ -136,16 +148,8 @@ impl Details {
                 let mut map: Map<String, Value> = names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect();
                 map.insert("region".into(), Value::String(region.to_string()));
                 map.insert("parameters".into(), parameters.value());
-                if let Some(timing) = timing {
-                    let fields = [
-                        ("timeoutInSeconds", timing.timeout),
-                        ("heartbeatInSeconds", timing.heartbeat),
-                    ];
-                    for (k, v) in fields {
-                        if let Some(v) = v {
-                            map.insert(k.into(), v.into());
-                        }
-                    }
+                for (k, v) in timing.iter().flat_map(|t| t.fields()) {
+                    map.insert(k.into(), v);
                 }
                 Value::Object(map)
             }

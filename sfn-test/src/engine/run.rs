@@ -1828,27 +1828,26 @@ impl<'a> Run<'a> {
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     ) {
-        let mut timing: Vec<(&str, Value)> = Vec::new();
-        if let Some(t) = timeout {
-            timing.push(("timeoutInSeconds", json!(t)));
-        }
+        // `resource`, then the timing: built only when the history is recorded.
+        let scheduled = |timing: Timing, arn: &str| {
+            let extra: Vec<_> = std::iter::once(("resource", json!(arn)))
+                .chain(timing.fields())
+                .collect();
+            with_payload("input", params.value(&self.texts), &extra)
+        };
         match family {
             Family::Lambda { arn } => {
-                let mut extra = vec![("resource", json!(arn))];
-                extra.extend(timing);
-                family.emit(self, frame, "Scheduled", || {
-                    with_payload("input", params.value(&self.texts), &extra)
-                });
+                // A Lambda function's scheduled event shows no heartbeat.
+                let timing = Timing {
+                    timeout,
+                    heartbeat: None,
+                };
+                family.emit(self, frame, "Scheduled", || scheduled(timing, arn));
                 self.event(frame, "LambdaFunctionStarted", || None);
             }
             Family::Activity { arn } => {
-                let mut extra = vec![("resource", json!(arn))];
-                extra.extend(timing);
-                if let Some(h) = heartbeat {
-                    extra.push(("heartbeatInSeconds", json!(h)));
-                }
                 family.emit(self, frame, "Scheduled", || {
-                    with_payload("input", params.value(&self.texts), &extra)
+                    scheduled(Timing { timeout, heartbeat }, arn)
                 });
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
