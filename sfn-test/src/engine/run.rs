@@ -564,6 +564,9 @@ impl<F: Future<Output = (Status, Option<Value>)>> Future for Drive<'_, '_, '_, F
 
 type StateFuture<'f> = Pin<Box<dyn Future<Output = Result<Value, Fault>> + 'f>>;
 
+/// A boxed future of one state's output and next state.
+type StepFuture<'f> = Pin<Box<dyn Future<Output = Result<(Value, Option<usize>), Fault>> + 'f>>;
+
 impl<'a> Run<'a> {
     fn next_random(&self) -> u64 {
         crate::random::next(&self.rng)
@@ -849,36 +852,13 @@ impl<'a> Run<'a> {
                         self.run_sync(state, input, frame)
                     }
                     StateKind::Wait(wait) => self.run_wait(state, wait, input, frame).await,
-                    // Boxed, so as not to make every state's future as large as theirs.
                     StateKind::Parallel(p) => {
-                        let entered_time = self.clock.now();
-                        Box::pin(self.with_retry(
-                            state,
-                            &p.retry,
-                            &p.catch,
-                            input,
-                            frame,
-                            entered_time,
-                            |input, retry_count| {
-                                Box::pin(self.run_parallel(state, p, input, frame, entered_time, retry_count))
-                            },
-                        ))
-                        .await
+                        let attempt = |input, at, n| Box::pin(self.run_parallel(state, p, input, frame, at, n));
+                        self.retried(state, &p.retry, &p.catch, input, frame, attempt).await
                     }
                     StateKind::Map(m) => {
-                        let entered_time = self.clock.now();
-                        Box::pin(self.with_retry(
-                            state,
-                            &m.retry,
-                            &m.catch,
-                            input,
-                            frame,
-                            entered_time,
-                            |input, retry_count| {
-                                Box::pin(self.run_map(state, m, input, frame, entered_time, retry_count))
-                            },
-                        ))
-                        .await
+                        let attempt = |input, at, n| Box::pin(self.run_map(state, m, input, frame, at, n));
+                        self.retried(state, &m.retry, &m.catch, input, frame, attempt).await
                     }
                 };
                 let (output, next) = match ran {
@@ -1418,6 +1398,29 @@ impl<'a> Run<'a> {
                 .insert(String::from(&*state.name), map.clone());
         }
         Ok(())
+    }
+
+    /// A Parallel or Map state's attempts (`attempt(input, entered time, retry count)`) under
+    /// its retriers and catchers, boxed: so as not to make every state's future as large as
+    /// theirs.
+    fn retried<'f, F>(
+        &'f self,
+        state: &'a State,
+        retry: &'a [Retrier],
+        catch: &'a [Catcher],
+        input: Value,
+        frame: &'f Frame<'_>,
+        attempt: impl Fn(Value, Millis, u64) -> F + 'f,
+    ) -> StepFuture<'f>
+    where
+        F: Future<Output = Result<Value, Fault>> + 'f,
+    {
+        let entered_time = self.clock.now();
+        Box::pin(
+            self.with_retry(state, retry, catch, input, frame, entered_time, move |input, n| {
+                attempt(input, entered_time, n)
+            }),
+        )
     }
 
     /// Runs `attempt` under the state's retriers and catchers.
