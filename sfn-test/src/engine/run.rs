@@ -1664,32 +1664,42 @@ impl<'a> Run<'a> {
                 attempt: attempt_no,
                 task_token: task_token.clone(),
             };
-            let answer = match (child, &mock) {
-                (Some(child), _) => self.run_child(child, resource, &call),
-                (None, Some((key, mock))) => self.answer(mock, key, &call),
-                (None, None) => {
-                    let keys = self.mock_keys(state, resource, &task.resource, &call.input, frame);
-                    return Err(self.fail_harness(Error::UnmockedTask {
-                        state: String::from(&*state.name),
-                        resource: task.resource.clone(),
-                        keys,
-                    }));
-                }
+            // A mock that answers without waiting needs no future; no deadline (at least a
+            // second) can pass before it.
+            let step = match (&child, &mock) {
+                (None, Some((key, mock))) => Some(self.resolve(mock, key, &call, false)),
+                _ => None,
             };
-            let outcome = match deadline {
-                Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
-                    Either::Left(r) => r,
-                    Either::Right(()) => Ok((
-                        // A timed-out Task has an empty cause, not none (conformance
-                        // `error_handling.test_task_service_lambda.TestTaskServiceLambda.test_invoke_timeout`).
-                        Err(TaskError {
-                            error: error.into(),
-                            cause: Some(String::new()),
-                        }),
-                        false,
-                    )),
-                },
-                None => answer.await,
+            let outcome = if let Some(Step::Done(answer)) = step {
+                answer
+            } else {
+                let answer = match (child, &mock, step) {
+                    (Some(child), _, _) => self.run_child(child, resource, &call),
+                    (None, Some((key, _)), Some(step)) => Box::pin(self.answer_rest(step, key, &call)),
+                    (None, _, _) => {
+                        let keys = self.mock_keys(state, resource, &task.resource, &call.input, frame);
+                        return Err(self.fail_harness(Error::UnmockedTask {
+                            state: String::from(&*state.name),
+                            resource: task.resource.clone(),
+                            keys,
+                        }));
+                    }
+                };
+                match deadline {
+                    Some((secs, error)) => match select(answer, self.clock.sleep(Duration::from_secs(secs))).await {
+                        Either::Left(r) => r,
+                        Either::Right(()) => Ok((
+                            // A timed-out Task has an empty cause, not none (conformance
+                            // `error_handling.test_task_service_lambda.TestTaskServiceLambda.test_invoke_timeout`).
+                            Err(TaskError {
+                                error: error.into(),
+                                cause: Some(String::new()),
+                            }),
+                            false,
+                        )),
+                    },
+                    None => answer.await,
+                }
             };
             params = Params::of(call.input);
             match outcome {
@@ -2002,79 +2012,94 @@ impl<'a> Run<'a> {
         (qualified, logicals)
     }
 
-    /// Resolves a mock to an answer; `true` when the answer is the raw integration response.
+    /// Works out what `mock` answers as far as that needs no waiting; `raw`: a [`Mock::raw`]
+    /// wraps it. A `Mock::fn` or `Mock::ret` (in a sequence, a `when` or a `choose` too) is
+    /// answered here, without a future.
+    fn resolve(&self, mock: &Mock, key: &str, call: &TaskCall, raw: bool) -> Step {
+        match &*mock.0 {
+            MockKind::Return(v, _) => Step::Done(Ok((Ok(v.clone()), raw))),
+            MockKind::Throw(e) => Step::Done(Ok((Err(e.clone()), raw))),
+            MockKind::Hang | MockKind::After(..) | MockKind::Handler(_) => Step::Later(mock.clone(), raw),
+            MockKind::Sequence { answers, repeat_last } => {
+                // Sequences are told apart by identity; the position lives in this run.
+                let slot = std::sync::Arc::as_ptr(&mock.0).cast::<()>() as usize;
+                let n = {
+                    let mut positions = self.sequence_positions.borrow_mut();
+                    let p = positions.entry(slot).or_insert(0);
+                    let n = *p;
+                    *p += 1;
+                    n
+                };
+                match answers.get(n) {
+                    Some(m) => self.resolve(m, key, call, raw),
+                    None if *repeat_last && !answers.is_empty() => {
+                        self.resolve(&answers[answers.len() - 1], key, call, raw)
+                    }
+                    None => Step::Done(Err(Error::MockExhausted {
+                        key: key.to_string(),
+                        state: call.state.clone(),
+                        call: n + 1,
+                        len: answers.len(),
+                    })),
+                }
+            }
+            MockKind::When { rules, otherwise } => {
+                let payload = call
+                    .input
+                    .get("Payload")
+                    .filter(|_| Resource::parse(&call.resource).wraps_lambda_payload());
+                let matched = rules.iter().find(|(subset, _)| {
+                    contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset))
+                });
+                match matched.map(|(_, m)| m).or(otherwise.as_ref()) {
+                    Some(m) => self.resolve(m, key, call, raw),
+                    None => Step::Done(Err(Error::Stalled(format!(
+                        "mock {key:?} for state '{}': no Mock::when rule matches the call's input {}; add a rule or `.otherwise(..)`",
+                        call.state, call.input
+                    )))),
+                }
+            }
+            MockKind::Fn(f) => Step::Done(Ok((f(call), raw))),
+            MockKind::Choose(f) => self.resolve(&f(call), key, call, raw),
+            MockKind::Raw(inner) => self.resolve(inner, key, call, true),
+        }
+    }
+
+    /// The answer of a mock that waits ([`Mock::hang`], [`Mock::after`], a handler);
+    /// `true` when the answer is the raw integration response.
     fn answer<'m>(&'m self, mock: &'m Mock, key: &'m str, call: &'m TaskCall) -> Answer<'m> {
         Box::pin(async move {
             match &*mock.0 {
-                MockKind::Return(v, _) => Ok((Ok(v.clone()), false)),
-                MockKind::Throw(e) => Ok((Err(e.clone()), false)),
                 MockKind::Hang => {
                     std::future::pending::<()>().await;
                     unreachable!("a pending future never completes")
                 }
                 MockKind::After(delay, inner) => {
                     self.clock.sleep(*delay).await;
-                    self.answer(inner, key, call).await
-                }
-                MockKind::Sequence { answers, repeat_last } => {
-                    // Sequences are told apart by identity; the position lives in this run.
-                    let slot = std::sync::Arc::as_ptr(&mock.0).cast::<()>() as usize;
-                    let n = {
-                        let mut positions = self.sequence_positions.borrow_mut();
-                        let p = positions.entry(slot).or_insert(0);
-                        let n = *p;
-                        *p += 1;
-                        n
-                    };
-                    let chosen = match answers.get(n) {
-                        Some(m) => m,
-                        None if *repeat_last && !answers.is_empty() => &answers[answers.len() - 1],
-                        None => {
-                            return Err(Error::MockExhausted {
-                                key: key.to_string(),
-                                state: call.state.clone(),
-                                call: n + 1,
-                                len: answers.len(),
-                            });
-                        }
-                    };
-                    self.answer(chosen, key, call).await
-                }
-                MockKind::When { rules, otherwise } => {
-                    let payload = call
-                        .input
-                        .get("Payload")
-                        .filter(|_| Resource::parse(&call.resource).wraps_lambda_payload());
-                    let matched = rules.iter().find(|(subset, _)| {
-                        contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset))
-                    });
-                    match matched.map(|(_, m)| m).or(otherwise.as_ref()) {
-                        Some(m) => self.answer(m, key, call).await,
-                        None => Err(Error::Stalled(format!(
-                            "mock {key:?} for state '{}': no Mock::when rule matches the call's input {}; add a rule or `.otherwise(..)`",
-                            call.state, call.input
-                        ))),
-                    }
-                }
-                MockKind::Fn(f) => Ok((f(call), false)),
-                MockKind::Choose(f) => {
-                    let chosen = f(call);
-                    self.answer_owned(chosen, key, call).await
+                    let step = self.resolve(inner, key, call, false);
+                    self.answer_rest(step, key, call).await
                 }
                 MockKind::Handler(h) => {
                     let result = External::new(h.call(call.clone()), &self.external, &self.clock).await;
                     Ok((result, false))
                 }
-                MockKind::Raw(inner) => {
-                    let (result, _) = self.answer(inner, key, call).await?;
-                    Ok((result, true))
+                _ => {
+                    let step = self.resolve(mock, key, call, false);
+                    self.answer_rest(step, key, call).await
                 }
             }
         })
     }
 
-    async fn answer_owned(&self, mock: Mock, key: &str, call: &TaskCall) -> Result<(TaskResult, bool), Error> {
-        self.answer(&mock, key, call).await
+    /// The rest of a [`resolve`](Run::resolve)d answer.
+    async fn answer_rest(&self, step: Step, key: &str, call: &TaskCall) -> Result<(TaskResult, bool), Error> {
+        match step {
+            Step::Done(answer) => answer,
+            Step::Later(mock, raw) => {
+                let (result, inner_raw) = self.answer(&mock, key, call).await?;
+                Ok((result, raw || inner_raw))
+            }
+        }
     }
 
     async fn run_parallel(
@@ -2778,6 +2803,13 @@ fn exited_kind(kind: &StateKind) -> &'static str {
         StateKind::Parallel(_) => "ParallelStateExited",
         StateKind::Map(_) => "MapStateExited",
     }
+}
+
+/// What [`Run::resolve`] worked out: the answer (`true` when it is the raw integration
+/// response), or the mock still to be awaited and whether a [`Mock::raw`] wraps it.
+enum Step {
+    Done(Result<(TaskResult, bool), Error>),
+    Later(Mock, bool),
 }
 
 /// A mock's answer, resolved asynchronously; `true` when it is the raw integration response.

@@ -77,6 +77,54 @@ fn sequence_answers_once_per_call_and_runs_out() {
 }
 
 #[test]
+fn mocks_that_wait_keep_their_place_and_envelope_inside_other_mocks() {
+    // One lambda:invoke Task retried every second (BackoffRate 1). `Mock::raw` anywhere on the
+    // way to the answer makes it the whole Invoke response; otherwise the answer is the
+    // function's payload, wrapped in the response envelope.
+    let sm = StateMachine::from_definition(json!({
+        "StartAt": "T",
+        "States": { "T": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": { "FunctionName": "f" },
+            "Retry": [ { "ErrorEquals": ["States.ALL"], "MaxAttempts": 3, "IntervalSeconds": 1, "BackoffRate": 1 } ],
+            "End": true } }
+    }))
+    .unwrap();
+    let raw_response = json!({ "StatusCode": 200, "Payload": { "n": 2 } });
+    let cases = [
+        // Call 1 fails at once; call 2 answers 10 s after it starts: 1 s back-off + 10 s.
+        (
+            Mock::sequence([
+                Mock::throw("Busy", "1"),
+                Mock::after(Duration::from_secs(10), Mock::raw(Mock::ret(raw_response.clone()))),
+            ]),
+            11,
+            true,
+            2,
+        ),
+        (Mock::raw(Mock::after(Duration::from_secs(5), Mock::ret(raw_response.clone()))), 5, true, 1),
+        (
+            Mock::choose(|call| match call.attempt {
+                1 => Mock::after(Duration::from_secs(3), Mock::throw("Busy", "1")),
+                _ => Mock::after(Duration::from_secs(4), Mock::ret(json!({ "n": 2 }))),
+            }),
+            3 + 1 + 4,
+            false,
+            2,
+        ),
+    ];
+    for (i, (mock, seconds, raw, calls)) in cases.into_iter().enumerate() {
+        let run = sm.scenario().mock("T", mock).run().unwrap();
+        run.assert_succeeded();
+        assert_eq!(run.elapsed(), Duration::from_secs(seconds), "case {i}");
+        let output = run.output().unwrap();
+        assert_eq!(output["Payload"], json!({ "n": 2 }), "case {i}");
+        // The envelope's metadata is there only when the mock answered the payload alone.
+        assert_eq!(output.get("SdkHttpMetadata").is_none(), raw, "case {i}: {output}");
+        assert_eq!(run.calls("T").len(), calls, "case {i}");
+    }
+}
+
+#[test]
 fn when_answers_by_input() {
     let sm = StateMachine::from_definition(json!({
         "StartAt": "Price",
