@@ -1,6 +1,7 @@
 //! Runs one execution: the state loop, every state type, Retry/Catch, Parallel and Map on the
 //! deterministic scheduler, Task calls answered by mocks, history and coverage records.
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
@@ -1416,16 +1417,20 @@ impl<'a> Run<'a> {
         F: Future<Output = Result<Value, Fault>> + 'f,
     {
         let entered_time = self.clock.now();
-        Box::pin(
-            self.with_retry(state, retry, catch, input, frame, entered_time, move |input, n| {
-                attempt(input, entered_time, n)
-            }),
-        )
+        Box::pin(self.with_retry(
+            state,
+            retry,
+            catch,
+            input,
+            frame,
+            entered_time,
+            async move |input, n| attempt(input.into_owned(), entered_time, n).await,
+        ))
     }
 
     /// Runs `attempt` under the state's retriers and catchers.
     #[allow(clippy::too_many_arguments)]
-    async fn with_retry<F: Future<Output = Result<Value, Fault>>>(
+    async fn with_retry(
         &self,
         state: &'a State,
         retry: &'a [Retrier],
@@ -1433,19 +1438,20 @@ impl<'a> Run<'a> {
         input: Value,
         frame: &Frame<'_>,
         entered_time: Millis,
-        attempt: impl Fn(Value, u64) -> F,
+        attempt: impl AsyncFn(Cow<'_, Value>, u64) -> Result<Value, Fault>,
     ) -> Result<(Value, Option<usize>), Fault> {
         let mut counts = vec![0u64; retry.len()];
         let mut retry_count = 0u64;
         // Without retriers and catchers nothing reads the input after the attempt: it gets the
         // input itself, not a copy.
         let keep_input = !retry.is_empty() || !catch.is_empty();
+        // An attempt that needs its input after it reads it where it is (a Task attempt copies
+        // it only to build its output).
         let mut input = Some(input);
         loop {
-            let attempt_input = if keep_input {
-                input.clone().unwrap_or_default()
-            } else {
-                input.take().unwrap_or_default()
+            let attempt_input = match (&input, keep_input) {
+                (Some(input), true) => Cow::Borrowed(input),
+                _ => Cow::Owned(input.take().unwrap_or_default()),
             };
             let error = match attempt(attempt_input, retry_count).await {
                 Ok(output) => return Ok((output, state.next)),
@@ -1528,10 +1534,11 @@ impl<'a> Run<'a> {
             input,
             frame,
             entered_time,
-            |input, retry_count| {
+            async |input, retry_count| {
                 // Every attempt after the first is a retry.
                 let attempt_no = u32::try_from(retry_count + 1).unwrap_or(u32::MAX);
                 self.task_attempt(state, task, parsed, input, frame, entered_time, retry_count, attempt_no)
+                    .await
             },
         )
         .await
@@ -1543,7 +1550,7 @@ impl<'a> Run<'a> {
         state: &'a State,
         task: &'a Task,
         parsed: &ParsedTask,
-        input: Value,
+        input: Cow<'_, Value>,
         frame: &Frame<'_>,
         entered_time: Millis,
         retry_count: u64,
@@ -1551,7 +1558,7 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Fault> {
         let resource = &parsed.0;
         let raw_input = input;
-        let input = &raw_input;
+        let input: &Value = &raw_input;
         let vars = frame.scopes();
         // Every Task attempt has a token in `$$.Task.Token`, not only `.waitForTaskToken` ones
         // (conformance `callback.test_callback.TestCallback.test_sync_with_task_token`).
@@ -1800,7 +1807,7 @@ impl<'a> Run<'a> {
                     Ok(values) => values,
                     Err(e) => break 'done Err(e.into()),
                 };
-                let mut output = raw_input;
+                let mut output = raw_input.into_owned();
                 self.write_in_place(fields, values, &mut output, target, frame);
                 break 'done Ok(output);
             }
@@ -1820,7 +1827,7 @@ impl<'a> Run<'a> {
             }
             // `OutputPath` reads `$$` at most, never the input `scope` stands on.
             let tail = Scope::new(&Value::Null, &ctx_fn, &vars);
-            self.finish(state, raw_input, selected, &tail, frame)
+            self.finish(state, raw_input.into_owned(), selected, &tail, frame)
         };
         self.calls.borrow_mut().push(PendingCall {
             call,
@@ -2048,9 +2055,9 @@ impl<'a> Run<'a> {
                     .input
                     .get("Payload")
                     .filter(|_| Resource::parse(&call.resource).wraps_lambda_payload());
-                let matched = rules.iter().find(|(subset, _)| {
-                    contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset))
-                });
+                let matched = rules
+                    .iter()
+                    .find(|(subset, _)| contains(&call.input, subset) || payload.is_some_and(|p| contains(p, subset)));
                 match matched.map(|(_, m)| m).or(otherwise.as_ref()) {
                     Some(m) => self.resolve(m, key, call, raw),
                     None => Step::Done(Err(Error::Stalled(format!(

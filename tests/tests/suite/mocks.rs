@@ -101,7 +101,12 @@ fn mocks_that_wait_keep_their_place_and_envelope_inside_other_mocks() {
             true,
             2,
         ),
-        (Mock::raw(Mock::after(Duration::from_secs(5), Mock::ret(raw_response.clone()))), 5, true, 1),
+        (
+            Mock::raw(Mock::after(Duration::from_secs(5), Mock::ret(raw_response.clone()))),
+            5,
+            true,
+            1,
+        ),
         (
             Mock::choose(|call| match call.attempt {
                 1 => Mock::after(Duration::from_secs(3), Mock::throw("Busy", "1")),
