@@ -1527,6 +1527,13 @@ impl<'a> Run<'a> {
     ) -> Result<(Value, Option<usize>), Fault> {
         let parsed = self.task_resource(state, task);
         let parsed = &parsed;
+        if task.retry.is_empty() && task.catch.is_empty() {
+            // Nothing to retry or catch: the one attempt's result is the state's.
+            let output = self
+                .task_attempt(state, task, parsed, Cow::Owned(input), frame, entered_time, 0, 1)
+                .await?;
+            return Ok((output, state.next));
+        }
         self.with_retry(
             state,
             &task.retry,
