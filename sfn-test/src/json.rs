@@ -16,6 +16,35 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
 }
 
 /// The JSON type name AWS's messages use (`null`, `boolean`, `number`, `string`, `array`, `object`).
+/// `a == b` for object keys, which are short: up to 16 bytes are compared in place with two
+/// overlapping loads each, where `==` calls the C library's `memcmp`.
+#[inline]
+pub(crate) fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        // Bytes 0, n/2 and n-1 are every byte of a key of up to 3.
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => {
+            let word = |s: &[u8], at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]]);
+            word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4)
+        }
+        9..=16 => {
+            let word = |s: &[u8], at: usize| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&s[at..at + 8]);
+                u64::from_le_bytes(w)
+            };
+            word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+        }
+        _ => a == b,
+    }
+}
+
 pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -242,7 +271,9 @@ pub(crate) fn with_field(
         if !plain(key.as_bytes()) || !text.ends_with('}') {
             return false;
         }
-        fields.iter().position(|f| text.get(f.name.0..f.name.1) == Some(key))
+        fields
+            .iter()
+            .position(|f| text.get(f.name.0..f.name.1).is_some_and(|name| same_key(name, key)))
     };
     match found {
         Some(i) => {
@@ -279,6 +310,53 @@ pub(crate) fn with_field(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_key_is_string_equality() {
+        let keys = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "abc",
+            "abd",
+            "xbc",
+            "abcd",
+            "abce",
+            "last",
+            "lasT",
+            "Payload",
+            "Payloab",
+            "StatusCode",
+            "StatusCodf",
+            "statusCode",
+            "FunctionName1234",
+            "FunctionName1235",
+            "gunctionName1234",
+            "a-much-longer-key-than-sixteen",
+            "a-much-longer-key-than-sixteeN",
+            "é",
+            "è",
+            "añb",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(same_key(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        // Every single-byte difference, at every position, for every length up to 20.
+        for n in 0..=20 {
+            let a: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(same_key(&a, &a.clone()));
+            for i in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[i] = b'Z';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same_key(&a, &b), "{a:?} {b:?}");
+            }
+        }
+    }
     use serde_json::json;
 
     #[test]

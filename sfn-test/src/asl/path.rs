@@ -226,7 +226,7 @@ fn scan(map: &Map<String, Value>, name: &str) -> Option<usize> {
     if map.len() > SCAN_FIELDS {
         return None;
     }
-    map.keys().position(|k| k == name)
+    map.keys().position(|k| crate::json::same_key(k, name))
 }
 
 /// Field `name` of `map`: compared name by name in a small object, hashed in a large one.
@@ -234,7 +234,8 @@ pub(crate) fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a V
     if map.len() > SCAN_FIELDS {
         map.get(name)
     } else {
-        map.iter().find_map(|(k, v)| (k == name).then_some(v))
+        map.iter()
+            .find_map(|(k, v)| crate::json::same_key(k, name).then_some(v))
     }
 }
 
@@ -243,7 +244,8 @@ pub(crate) fn field_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Opti
     if map.len() > SCAN_FIELDS {
         map.get_mut(name)
     } else {
-        map.iter_mut().find_map(|(k, v)| (k == name).then_some(v))
+        map.iter_mut()
+            .find_map(|(k, v)| crate::json::same_key(k, name).then_some(v))
     }
 }
 

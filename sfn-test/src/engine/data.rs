@@ -278,7 +278,7 @@ pub(crate) fn write_shaped(value: &Value, fields: &[(String, Payload)], shape: &
             // key order, so only a scalar constant's does.
             let same_constant =
                 || matches!(payload, Payload::Const(c) if c == v && !matches!(c, Value::Object(_) | Value::Array(_)));
-            if k != name || (*complete && !same_constant()) {
+            if !crate::json::same_key(k, name) || (*complete && !same_constant()) {
                 shaped = false;
                 break;
             }
@@ -306,7 +306,11 @@ pub(crate) fn write_shaped(value: &Value, fields: &[(String, Payload)], shape: &
 /// then allocates no new object, keys or table.
 pub(crate) fn same_shape(fields: &[(String, Payload)], target: &Value) -> bool {
     let Value::Object(old) = target else { return false };
-    old.len() == fields.len() && old.keys().zip(fields).all(|(k, (name, _))| k == name)
+    old.len() == fields.len()
+        && old
+            .keys()
+            .zip(fields)
+            .all(|(k, (name, _))| crate::json::same_key(k, name))
 }
 
 /// The value of top-level field `key` of `input`.
