@@ -21,9 +21,18 @@ pub struct Definition {
     pub timeout_seconds: Option<u64>,
     /// `Comment`.
     pub comment: Option<String>,
+    /// The name of every state, nested ones included, by [`State::id`] (top level only; empty
+    /// in a branch or iterator): what an execution's history and path keep of a state is its
+    /// number.
+    pub(crate) names: Arc<[Arc<str>]>,
 }
 
 impl Definition {
+    /// The name of the state numbered `id` ([`State::id`]) in this top-level definition.
+    pub(crate) fn state_name(&self, id: u32) -> Option<&Arc<str>> {
+        self.names.get(id as usize)
+    }
+
     /// The index of the state with this name.
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.states.iter().position(|s| *s.name == *name)

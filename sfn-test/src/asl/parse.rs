@@ -2,6 +2,7 @@
 //! `ValidateStateMachineDefinition` reports them (code, message, JSON pointer).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Map as JsonMap, Value};
 
@@ -25,7 +26,16 @@ pub fn parse_definition(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
     };
     let definition = parser.definition(value, "", true);
     match definition {
-        Some(d) if parser.diagnostics.is_empty() => Ok(d),
+        Some(mut d) if parser.diagnostics.is_empty() => {
+            let mut names = vec![Arc::<str>::from(""); parser.next_id.get() as usize];
+            d.walk(&mut |state| {
+                if let Some(slot) = names.get_mut(state.id as usize) {
+                    *slot = Arc::clone(&state.name);
+                }
+            });
+            d.names = names.into();
+            Ok(d)
+        }
         _ => {
             if parser.diagnostics.is_empty() {
                 parser.error("SCHEMA_VALIDATION_FAILED", "", "the definition is not valid".into());
@@ -400,6 +410,7 @@ impl Parser {
             states: parsed,
             timeout_seconds,
             comment: obj.get("Comment").and_then(Value::as_str).map(str::to_string),
+            names: Arc::from([]),
         };
         self.check_graph(&definition, &states_ptr);
         Some(definition)

@@ -1,8 +1,8 @@
 //! Execution history events shaped like AWS's `GetExecutionHistory` output, stamped with
 //! virtual time.
 
-use std::cell::{OnceCell, RefCell};
-use std::sync::{Arc, OnceLock};
+use std::cell::RefCell;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -11,7 +11,7 @@ use crate::integrations::mock::Mock;
 use crate::json::{FieldSpan, Source};
 
 /// One history event.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Event {
     /// 1-based event id.
     pub id: u64,
@@ -23,6 +23,42 @@ pub struct Event {
     pub kind: &'static str,
     /// The `*EventDetails` field name and its value, shaped on demand.
     details: Option<(&'static str, Details)>,
+    /// What the details refer to: the execution's payload copies and state names.
+    context: EventContext,
+}
+
+/// An execution's history copies (see [`Texts`]) and the names of its definition's states,
+/// by [`State::id`](crate::asl::State): what an event's details refer to.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct EventContext {
+    pub(crate) texts: Arc<String>,
+    pub(crate) names: Arc<[Arc<str>]>,
+}
+
+/// An event as the engine records it: its details refer to the execution's [`EventContext`]
+/// without holding it, so that recording and dropping it moves no reference count; the
+/// history's [`Event`]s are made from these when a test reads them.
+#[derive(Debug)]
+pub(crate) struct RawEvent {
+    pub(crate) id: u64,
+    pub(crate) previous_event_id: u64,
+    pub(crate) timestamp: Millis,
+    pub(crate) kind: &'static str,
+    pub(crate) details: Option<(&'static str, Details)>,
+}
+
+impl RawEvent {
+    /// The event a test reads.
+    pub(crate) fn to_event(&self, context: &EventContext) -> Event {
+        Event {
+            id: self.id,
+            previous_event_id: self.previous_event_id,
+            timestamp: self.timestamp,
+            kind: self.kind,
+            details: self.details.clone(),
+            context: context.clone(),
+        }
+    }
 }
 
 /// An event's details as the engine has them. Most events carry a state's input or output
@@ -30,7 +66,7 @@ pub struct Event {
 /// `{"truncated": false}`) cost more than the rest of a state transition, so it is built
 /// only when a test reads the event. Kept small (an event is moved into the history and
 /// dropped with it): the rare large parts are boxed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Details {
     /// Any details, already as JSON (failures, timeouts, a Map's length: rare).
     Json(Box<Value>),
@@ -38,7 +74,8 @@ pub(crate) enum Details {
     /// A state's output is the next state's input: both events share one copy.
     State {
         field: Field,
-        name: Arc<str>,
+        /// The state's [`State::id`](crate::asl::State).
+        state: u32,
         value: Recorded,
     },
     /// An object of these string fields, in this order (a Task's failure: its error, cause
@@ -69,7 +106,7 @@ pub(crate) enum Details {
 
 // A history holds thousands of events, each moved into it and dropped with it: the size of one
 // is part of every state's cost.
-const _: () = assert!(std::mem::size_of::<Event>() <= 112);
+const _: () = assert!(std::mem::size_of::<RawEvent>() <= 112);
 
 /// A Task's `timeoutInSeconds` and `heartbeatInSeconds`, when it sets them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,16 +162,17 @@ impl ServiceNames {
 }
 
 impl Details {
-    fn to_json(&self) -> Value {
+    fn to_json(&self, context: &EventContext) -> Value {
+        let texts = context.texts.as_str();
         match self {
             Details::Json(v) => Value::clone(v),
-            Details::State { field, name, value } => with_payload(
+            Details::State { field, state, value } => with_payload(
                 field.name(),
-                &value.value(),
-                &[("name", Value::String(name.to_string()))],
+                &value.value_in(texts),
+                &[("name", Value::String(context.state_name(*state).to_string()))],
             ),
-            Details::Payload { field, value, extra } => with_payload(field.name(), &value.value(), extra),
-            Details::Task { value, names } => with_payload("output", &value.value(), &names.fields()),
+            Details::Payload { field, value, extra } => with_payload(field.name(), &value.value_in(texts), extra),
+            Details::Task { value, names } => with_payload("output", &value.value_in(texts), &names.fields()),
             Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
             Details::Service(names) => {
                 Value::Object(names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect())
@@ -147,7 +185,7 @@ impl Details {
             } => {
                 let mut map: Map<String, Value> = names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect();
                 map.insert("region".into(), Value::String(region.to_string()));
-                map.insert("parameters".into(), parameters.value());
+                map.insert("parameters".into(), parameters.value_in(texts));
                 for (k, v) in timing.iter().flat_map(|t| t.fields()) {
                     map.insert(k.into(), v);
                 }
@@ -177,29 +215,13 @@ pub(crate) enum Recorded {
     Mock(Mock),
 }
 
-impl PartialEq for Recorded {
-    fn eq(&self, other: &Self) -> bool {
-        // A shared mock value compares as the copy it stands for would.
-        let plain = |r: &Recorded| match r {
-            Recorded::Mock(m) => Recorded::of(m.returned().unwrap_or(&Value::Null)),
-            other => other.clone(),
-        };
-        let (a, b) = (plain(self), plain(other));
-        match (&a, &b) {
-            (Recorded::Value(a), Recorded::Value(b)) => a == b,
-            (Recorded::Value(_), _) | (_, Recorded::Value(_)) => false,
-            _ => a.text() == b.text(),
-        }
-    }
-}
-
 impl Recorded {
-    /// The text, when the copy is text that can be read now: a span only once its execution
-    /// has ended (see [`Texts::read`] for one that is running).
-    pub(crate) fn text(&self) -> Option<&str> {
+    /// The text, when the copy is text: a span is read from `texts`, its execution's
+    /// finished [`Texts`] ([`Texts::read`] reads one that is running).
+    pub(crate) fn text_in<'t>(&'t self, texts: &'t str) -> Option<&'t str> {
         match self {
             Recorded::Text(text) => Some(text),
-            Recorded::Span(span) => span.text(),
+            Recorded::Span(span) => texts.get(span.range()),
             Recorded::Value(_) | Recorded::Mock(_) => None,
         }
     }
@@ -224,27 +246,33 @@ impl Recorded {
         }
     }
 
-    /// The payload, as recorded.
-    pub(crate) fn value(&self) -> Value {
+    /// The payload, as recorded; a span's text is in `texts` (see [`Recorded::text_in`]).
+    pub(crate) fn value_in(&self, texts: &str) -> Value {
         match self {
             // The text was written from a `Value` by serde_json, so it parses back.
-            Recorded::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-            Recorded::Span(span) => span
-                .text()
+            Recorded::Text(_) | Recorded::Span(_) => self
+                .text_in(texts)
                 .and_then(|t| serde_json::from_str(t).ok())
                 .unwrap_or(Value::Null),
             Recorded::Value(v) => Value::clone(v),
             Recorded::Mock(m) => m.returned().cloned().unwrap_or(Value::Null),
         }
     }
+
+    /// The same copy with text of its own, for outside its execution (a child execution's
+    /// call records, which join its parent's).
+    pub(crate) fn detached(self, texts: &str) -> Recorded {
+        match self {
+            Recorded::Span(span) => Recorded::Text(Arc::from(texts.get(span.range()).unwrap_or("null"))),
+            other => other,
+        }
+    }
 }
 
-/// Where a copy is in its execution's [`Texts`]: a byte range of the buffer, which the events
-/// share once the execution has ended.
-#[derive(Clone, Debug)]
+/// Where a copy is in its execution's [`Texts`]: a byte range of the buffer.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Span {
-    store: Arc<OnceLock<String>>,
-    // 32 bits each, so that a copy is no larger than a reference to text of its own.
+    // 32 bits each: a copy is no larger than a reference to text of its own.
     start: u32,
     end: u32,
 }
@@ -253,21 +281,15 @@ impl Span {
     fn range(&self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
-
-    /// The text, once the execution has ended.
-    fn text(&self) -> Option<&str> {
-        self.store.get().and_then(|t| t.get(self.range()))
-    }
 }
 
 /// The text of an execution's history copies, written one after another into one buffer: a
-/// copy costs no allocation of its own, and the history frees them at once. When the
-/// execution ends, [`Texts::finish`] hands the buffer to the spans, which read it from then on.
+/// copy costs no allocation of its own and holds no reference, and the history frees them at
+/// once. When the execution ends, [`Texts::finish`] hands the buffer to the execution's
+/// [`EventContext`], where the copies are read from then on.
 #[derive(Debug, Default)]
 pub(crate) struct Texts {
     buf: RefCell<String>,
-    /// Made with the first copy: most executions without history write none.
-    store: OnceCell<Arc<OnceLock<String>>>,
 }
 
 impl Texts {
@@ -275,7 +297,6 @@ impl Texts {
     pub(crate) fn with_capacity(capacity: usize) -> Texts {
         Texts {
             buf: RefCell::new(String::with_capacity(capacity)),
-            store: OnceCell::new(),
         }
     }
 
@@ -298,11 +319,7 @@ impl Texts {
     /// The copy of what `buf` holds from `start` on.
     fn span(&self, buf: &mut String, start: usize) -> Recorded {
         match (u32::try_from(start), u32::try_from(buf.len())) {
-            (Ok(start), Ok(end)) => Recorded::Span(Span {
-                store: Arc::clone(self.store.get_or_init(Arc::default)),
-                start,
-                end,
-            }),
+            (Ok(start), Ok(end)) => Recorded::Span(Span { start, end }),
             // Past 4 GiB of history text, a copy has text of its own.
             _ => {
                 let text = Arc::from(&buf[start..]);
@@ -381,19 +398,15 @@ impl Texts {
     /// Where the copy's text is.
     fn source<'r>(&self, copy: &'r Recorded) -> Option<Source<'r>> {
         match copy {
-            Recorded::Span(span) if self.store.get().is_some_and(|s| Arc::ptr_eq(&span.store, s)) => {
-                Some(Source::Within(span.range()))
-            }
-            other => other.text().map(Source::Text),
+            Recorded::Span(span) => Some(Source::Within(span.range())),
+            Recorded::Text(text) => Some(Source::Text(text)),
+            Recorded::Value(_) | Recorded::Mock(_) => None,
         }
     }
 
-    /// Hands the buffer to the spans: the execution has ended.
-    pub(crate) fn finish(&self) {
-        if let Some(store) = self.store.get() {
-            // Set only here, once per execution.
-            let _ = store.set(self.buf.take());
-        }
+    /// The buffer, for the execution's [`EventContext`]: the execution has ended.
+    pub(crate) fn finish(&self) -> Arc<String> {
+        Arc::new(self.buf.take())
     }
 }
 
@@ -406,21 +419,21 @@ impl Event {
         map.insert("id".into(), json!(self.id));
         map.insert("previousEventId".into(), json!(self.previous_event_id));
         if let Some((key, details)) = &self.details {
-            map.insert((*key).into(), details.to_json());
+            map.insert((*key).into(), details.to_json(&self.context));
         }
         Value::Object(map)
     }
 
     /// The `*EventDetails` field name and value, when the event has details.
     pub fn details(&self) -> Option<(&'static str, Value)> {
-        self.details.as_ref().map(|(key, d)| (*key, d.to_json()))
+        self.details.as_ref().map(|(key, d)| (*key, d.to_json(&self.context)))
     }
 
     /// The state name of a `*StateEntered` / `*StateExited` event.
     pub fn state_name(&self) -> Option<&str> {
         match &self.details {
             Some(("stateEnteredEventDetails" | "stateExitedEventDetails", d)) => match d {
-                Details::State { name, .. } => Some(name),
+                Details::State { state, .. } => Some(self.context.state_name(*state)),
                 Details::Json(v) => v.get("name").and_then(Value::as_str),
                 Details::Payload { extra, .. } => {
                     extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
@@ -436,10 +449,38 @@ impl Event {
     }
 }
 
+/// Events compare as what they show: the same fields and details, wherever their copies are.
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        (self.id, self.previous_event_id, self.timestamp, self.kind)
+            == (other.id, other.previous_event_id, other.timestamp, other.kind)
+            && self.details() == other.details()
+    }
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("id", &self.id)
+            .field("previous_event_id", &self.previous_event_id)
+            .field("timestamp", &self.timestamp)
+            .field("kind", &self.kind)
+            .field("details", &self.details())
+            .finish()
+    }
+}
+
+impl EventContext {
+    /// The name of the state numbered `id`.
+    fn state_name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
+    }
+}
+
 /// The growing history of one execution.
 #[derive(Debug, Default)]
 pub(crate) struct EventLog {
-    pub(crate) events: Vec<Event>,
+    pub(crate) events: Vec<RawEvent>,
     pub(crate) record: bool,
     pub(crate) count: u64,
 }
@@ -465,7 +506,7 @@ impl EventLog {
         self.count += 1;
         let id = self.count;
         if self.record {
-            self.events.push(Event {
+            self.events.push(RawEvent {
                 id,
                 previous_event_id: previous,
                 timestamp,
@@ -497,10 +538,10 @@ mod tests {
         let v = json!({ "a": [1, 0.1] });
         assert!(!crate::json::write_compact(&v, &mut String::new()));
         assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
-        assert_eq!(Recorded::of(&v).value(), v);
+        assert_eq!(Recorded::of(&v).value_in(""), v);
         let exact = json!({ "s": "é \"q\"\n", "n": [u64::MAX, i64::MIN] });
         assert!(matches!(Recorded::of(&exact), Recorded::Text(_)));
-        assert_eq!(Recorded::of(&exact).value(), exact);
+        assert_eq!(Recorded::of(&exact).value_in(""), exact);
     }
 
     #[test]
@@ -523,22 +564,66 @@ mod tests {
         assert!(texts.joined([Some(&base), Some(&float)]).is_none());
         let params = texts.copy(r#"{"p":true}"#);
         // While the execution runs, spans are read through the texts.
-        assert_eq!(base.text(), None);
         assert_eq!(
             texts.read(&changed, str::to_string).as_deref(),
             Some(r#"{"a":1,"last":{"i":0}}"#)
         );
-        texts.finish();
-        assert_eq!(base.value(), first);
-        assert_eq!(changed.text(), Some(r#"{"a":1,"last":{"i":0}}"#));
+        let done = texts.finish();
+        let done = done.as_str();
+        assert_eq!(base.value_in(done), first);
+        assert_eq!(changed.text_in(done), Some(r#"{"a":1,"last":{"i":0}}"#));
         assert_eq!(
-            joined.text(),
+            joined.text_in(done),
             Some(r#"[{"a":1,"last":{"i":-1}},{"a":1,"last":{"i":0}},"x"]"#)
         );
-        assert_eq!(params.value(), json!({ "p": true }));
-        assert_eq!(float.value(), json!([0.5]));
-        // Equal copies compare equal, wherever their text is.
-        assert_eq!(changed, Recorded::Text(Arc::from(r#"{"a":1,"last":{"i":0}}"#)));
-        assert_ne!(changed, base);
+        assert_eq!(params.value_in(done), json!({ "p": true }));
+        assert_eq!(float.value_in(done), json!([0.5]));
+        // A copy taken out of its execution has its text with it.
+        let detached = changed.clone().detached(done);
+        assert!(matches!(detached, Recorded::Text(_)));
+        assert_eq!(detached.text_in(""), Some(r#"{"a":1,"last":{"i":0}}"#));
+    }
+
+    #[test]
+    fn events_compare_and_show_what_they_hold_wherever_their_copies_are() {
+        // The same state's entry, recorded by two executions whose copies sit at different
+        // places of their buffers.
+        let names: Arc<[Arc<str>]> = Arc::from([Arc::from("First"), Arc::from("Second")]);
+        let entry = |padding: &str| {
+            let texts = Texts::default();
+            texts.copy(padding);
+            let value = texts.copy(r#"{"k":1}"#);
+            let raw = RawEvent {
+                id: 2,
+                previous_event_id: 0,
+                timestamp: 0,
+                kind: "PassStateEntered",
+                details: Some((
+                    "stateEnteredEventDetails",
+                    Details::State {
+                        field: Field::Input,
+                        state: 1,
+                        value,
+                    },
+                )),
+            };
+            raw.to_event(&EventContext {
+                texts: texts.finish(),
+                names: Arc::clone(&names),
+            })
+        };
+        let (a, b) = (entry(""), entry("[1,2,3]"));
+        assert_eq!(a, b);
+        assert_eq!(a.state_name(), Some("Second"));
+        assert_eq!(
+            a.details(),
+            Some((
+                "stateEnteredEventDetails",
+                json!({ "input": { "k": 1 }, "inputDetails": { "truncated": false }, "name": "Second" })
+            ))
+        );
+        let mut later = b.clone();
+        later.timestamp = 1;
+        assert_ne!(a, later);
     }
 }

@@ -18,7 +18,9 @@ use serde_json::{Map, Value, json};
 use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
-use super::history::{Details, Event, EventLog, Field, Recorded, ServiceNames, Texts, Timing, with_payload};
+use super::history::{
+    Details, EventContext, EventLog, Field, RawEvent, Recorded, ServiceNames, Texts, Timing, with_payload,
+};
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
 use crate::error::Error;
@@ -242,10 +244,13 @@ impl RawVisits {
 pub(crate) struct Outcome {
     pub status: Status,
     pub output: Option<Value>,
-    pub path: Vec<Arc<str>>,
+    /// The [`State::id`]s of the states entered (their names are in `context`).
+    pub path: Vec<u32>,
     /// Indices into `path`.
     pub top_path: Vec<usize>,
-    pub history: Vec<Event>,
+    pub history: Vec<RawEvent>,
+    /// What the history and the call records refer to.
+    pub context: EventContext,
     pub calls: Vec<PendingCall>,
     pub end: Millis,
     pub visits: RawVisits,
@@ -389,7 +394,7 @@ pub(crate) struct Run<'a> {
     log: RefCell<EventLog>,
     /// The text of the history's copies.
     texts: Texts,
-    path: RefCell<Vec<Arc<str>>>,
+    path: RefCell<Vec<u32>>,
     top_path: RefCell<Vec<usize>>,
     calls: RefCell<Vec<PendingCall>>,
     visits: RefCell<Visits>,
@@ -504,13 +509,17 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
             run.texts.len(),
         );
     }
-    run.texts.finish();
+    let context = EventContext {
+        texts: run.texts.finish(),
+        names: Arc::clone(&run.cfg.definition.names),
+    };
     Ok(Outcome {
         status,
         output,
         path: run.path.take(),
         top_path: run.top_path.take(),
         history: run.log.take().events,
+        context,
         calls: run.calls.take(),
         end: run.clock.now(),
         visits: run.visits(),
@@ -941,7 +950,7 @@ impl<'a> Run<'a> {
                             "stateExitedEventDetails",
                             Details::State {
                                 field: Field::Output,
-                                name: self.state_name(state),
+                                state: state.id,
                                 value,
                             },
                         ))
@@ -1071,7 +1080,14 @@ impl<'a> Run<'a> {
         let count = usize::try_from(self.log.borrow().count).unwrap_or(usize::MAX) + self.detached_steps.get();
         if count >= self.cfg.history_limit {
             let path = self.path.borrow();
-            let recent = path.iter().rev().take(10).rev().map(|s| s.to_string()).collect();
+            let definition = self.cfg.definition;
+            let recent = path
+                .iter()
+                .rev()
+                .take(10)
+                .rev()
+                .map(|&id| definition.state_name(id).map_or_else(String::new, |n| n.to_string()))
+                .collect();
             return Err(self.fail_harness(Error::HistoryLimit {
                 limit: self.cfg.history_limit,
                 state: String::from(&*state.name),
@@ -1086,7 +1102,7 @@ impl<'a> Run<'a> {
         if frame.parent.is_none() {
             self.top_path.borrow_mut().push(path.len());
         }
-        path.push(state.name.clone());
+        path.push(state.id);
         drop(path);
         if self.first_mark(state, 0) {
             self.new_states.borrow_mut().push(state.pointer.clone());
@@ -1096,7 +1112,7 @@ impl<'a> Run<'a> {
                 "stateEnteredEventDetails",
                 Details::State {
                     field: Field::Input,
-                    name: self.state_name(state),
+                    state: state.id,
                     value: recorded.unwrap_or_else(|| self.texts.of(input)),
                 },
             ))
@@ -1114,7 +1130,7 @@ impl<'a> Run<'a> {
         let mut ctx = json!({
             "Execution": {
                 "Id": self.execution_arn(),
-                "Input": self.input.value(),
+                "Input": self.input.value_in(""),
                 "Name": self.cfg.execution_name,
                 "RoleArn": self.role_arn(),
                 "StartTime": format_timestamp(self.cfg.start),
@@ -3020,7 +3036,15 @@ struct CallParts {
 }
 
 impl PendingCall {
-    pub(crate) fn into_record(self) -> CallRecord {
+    /// The same call with its copies' text of its own: a child execution's calls join its
+    /// parent's, whose copies are elsewhere.
+    pub(crate) fn detached(mut self, texts: &str) -> PendingCall {
+        self.call.input = self.call.input.detached(texts);
+        self
+    }
+
+    /// The record a test reads; `texts`: its execution's copies (`Outcome::context`).
+    pub(crate) fn into_record(self, texts: &str) -> CallRecord {
         let CallParts {
             state,
             resource,
@@ -3031,7 +3055,7 @@ impl PendingCall {
         let call = TaskCall {
             state: state.to_string(),
             resource: resource.to_string(),
-            input: input.value(),
+            input: input.value_in(texts),
             attempt,
             task_token,
         };

@@ -29,6 +29,8 @@ struct Inner {
     path: OnceLock<Vec<String>>,
     top_path: OnceLock<Vec<String>>,
     visits: OnceLock<Visits>,
+    /// The history as the API shows it, made on first read.
+    history: OnceLock<Vec<Event>>,
     start: Millis,
     state_machine: String,
     trigger: Option<String>,
@@ -45,6 +47,7 @@ impl Execution {
                 path: OnceLock::new(),
                 top_path: OnceLock::new(),
                 visits: OnceLock::new(),
+                history: OnceLock::new(),
                 start,
                 state_machine,
                 trigger: None,
@@ -86,7 +89,14 @@ impl Execution {
     /// The name of every state entered, in order, states inside Parallel branches and Map
     /// iterations included.
     pub fn path(&self) -> &[String] {
-        self.inner.path.get_or_init(|| names(&self.inner.outcome.path))
+        self.inner.path.get_or_init(|| {
+            self.inner
+                .outcome
+                .path
+                .iter()
+                .map(|&id| self.name_of(id).to_string())
+                .collect()
+        })
     }
 
     /// The states entered outside any Parallel branch or Map iteration, in order.
@@ -98,19 +108,32 @@ impl Execution {
                 .top_path
                 .iter()
                 .filter_map(|&i| path.get(i))
-                .map(|s| s.to_string())
+                .map(|&id| self.name_of(id).to_string())
                 .collect()
         })
     }
 
+    /// The name of the state numbered `id` in the execution's definition.
+    fn name_of(&self, id: u32) -> &str {
+        self.inner.outcome.context.names.get(id as usize).map_or("", |n| n)
+    }
+
+    /// Whether the execution entered `state`.
+    fn entered(&self, state: &str) -> bool {
+        self.inner.outcome.path.iter().any(|&id| self.name_of(id) == state)
+    }
+
     /// The history events, shaped like AWS's, with virtual timestamps.
     pub fn history(&self) -> &[Event] {
-        &self.inner.outcome.history
+        self.inner.history.get_or_init(|| {
+            let outcome = &self.inner.outcome;
+            outcome.history.iter().map(|e| e.to_event(&outcome.context)).collect()
+        })
     }
 
     /// The history as AWS's `GetExecutionHistory` JSON `events` array.
     pub fn history_json(&self) -> Value {
-        Value::Array(self.inner.outcome.history.iter().map(Event::to_json).collect())
+        Value::Array(self.history().iter().map(Event::to_json).collect())
     }
 
     /// The input of every Task call a mock under `key` could answer (a state name, logical
@@ -134,7 +157,8 @@ impl Execution {
                 Ok(mut p) => std::mem::take(&mut *p),
                 Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
             };
-            pending.into_iter().map(PendingCall::into_record).collect()
+            let texts = self.inner.outcome.context.texts.as_str();
+            pending.into_iter().map(|call| call.into_record(texts)).collect()
         })
     }
 
@@ -258,7 +282,7 @@ impl Execution {
     #[track_caller]
     pub fn assert_visited(&self, state: &str) -> &Self {
         assert!(
-            self.inner.outcome.path.iter().any(|s| **s == *state),
+            self.entered(state),
             "expected state '{state}' to be entered; path: {}",
             self.path().join(" → ")
         );
@@ -269,7 +293,7 @@ impl Execution {
     #[track_caller]
     pub fn assert_not_visited(&self, state: &str) -> &Self {
         assert!(
-            !self.inner.outcome.path.iter().any(|s| **s == *state),
+            !self.entered(state),
             "expected state '{state}' not to be entered; path: {}",
             self.path().join(" → ")
         );
@@ -314,8 +338,4 @@ impl Execution {
         }
         self
     }
-}
-
-fn names(shared: &[std::sync::Arc<str>]) -> Vec<String> {
-    shared.iter().map(|s| s.to_string()).collect()
 }

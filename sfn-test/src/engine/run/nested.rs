@@ -89,7 +89,10 @@ impl<'a> Run<'a> {
             drop(others);
             self.external.set(self.external.get() - 1);
             let outcome = outcome?;
-            self.calls.borrow_mut().extend(outcome.calls);
+            let texts = outcome.context.texts.as_str();
+            self.calls
+                .borrow_mut()
+                .extend(outcome.calls.into_iter().map(|call| call.detached(texts)));
             if resource.pattern() == Pattern::RequestResponse {
                 return Ok((Ok(json!({ "ExecutionArn": execution_arn, "StartDate": start })), true));
             }
