@@ -10,6 +10,8 @@ use crate::clock::{Millis, format_timestamp};
 use crate::integrations::mock::Mock;
 use crate::json::{FieldSpan, Source};
 
+use super::run::TaskTable;
+
 /// One history event.
 #[derive(Clone)]
 pub struct Event {
@@ -33,6 +35,9 @@ pub struct Event {
 pub(crate) struct EventContext {
     pub(crate) texts: Arc<String>,
     pub(crate) names: Arc<[Arc<str>]>,
+    /// The definition's Task states: a service integration's names.
+    pub(crate) tasks: Arc<TaskTable>,
+    pub(crate) region: Arc<str>,
 }
 
 /// An event as the engine records it: its details refer to the execution's [`EventContext`]
@@ -81,13 +86,13 @@ pub(crate) enum Details {
     /// An object of these string fields, in this order (a Task's failure: its error, cause
     /// and resource names).
     Fields(Vec<(&'static str, Arc<str>)>),
-    /// `{"resourceType": .., "resource": ..}`: a service integration's `TaskStarted`.
-    Service(Arc<ServiceNames>),
+    /// `{"resourceType": .., "resource": ..}`: a service integration's `TaskStarted`; the
+    /// Task state's [`State::id`](crate::asl::State), whose names the [`EventContext`] has.
+    Service(u32),
     /// A service integration's `TaskScheduled`: `resourceType`, `resource`, `region`,
     /// `parameters`, then `timeoutInSeconds` / `heartbeatInSeconds` when set.
     Scheduled {
-        names: Arc<ServiceNames>,
-        region: Arc<str>,
+        task: u32,
         parameters: Recorded,
         timing: Option<Box<Timing>>,
     },
@@ -101,7 +106,7 @@ pub(crate) enum Details {
     },
     /// [`with_payload`]`("output", value, [("resourceType", ..), ("resource", ..)])`: a service
     /// integration's `TaskSucceeded` (no larger than the other variants: a history holds many).
-    Task { value: Recorded, names: Arc<ServiceNames> },
+    Task { value: Recorded, task: u32 },
 }
 
 // A history holds thousands of events, each moved into it and dropped with it: the size of one
@@ -172,19 +177,28 @@ impl Details {
                 &[("name", Value::String(context.state_name(*state).to_string()))],
             ),
             Details::Payload { field, value, extra } => with_payload(field.name(), &value.value_in(texts), extra),
-            Details::Task { value, names } => with_payload("output", &value.value_in(texts), &names.fields()),
-            Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
-            Details::Service(names) => {
-                Value::Object(names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect())
+            Details::Task { value, task } => {
+                with_payload("output", &value.value_in(texts), &context.service_fields(*task))
             }
+            Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
+            Details::Service(task) => Value::Object(
+                context
+                    .service_fields(*task)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ),
             Details::Scheduled {
-                names,
-                region,
+                task,
                 parameters,
                 timing,
             } => {
-                let mut map: Map<String, Value> = names.fields().map(|(k, v)| (k.to_string(), v)).into_iter().collect();
-                map.insert("region".into(), Value::String(region.to_string()));
+                let mut map: Map<String, Value> = context
+                    .service_fields(*task)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                map.insert("region".into(), Value::String(context.region.to_string()));
                 map.insert("parameters".into(), parameters.value_in(texts));
                 for (k, v) in timing.iter().flat_map(|t| t.fields()) {
                     map.insert(k.into(), v);
@@ -475,6 +489,23 @@ impl EventContext {
     fn state_name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", |n| n)
     }
+
+    /// The name and `Resource` of Task state `id`.
+    pub(crate) fn task_names(&self, id: u32) -> (&Arc<str>, &Arc<str>) {
+        static NONE: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
+        (
+            self.names.get(id as usize).unwrap_or(&NONE),
+            self.tasks.resource(id).unwrap_or(&NONE),
+        )
+    }
+
+    /// `resourceType` and `resource` of service integration Task `id`.
+    fn service_fields(&self, id: u32) -> Vec<(&'static str, Value)> {
+        self.tasks
+            .service_names(id)
+            .map(|n| n.fields().to_vec())
+            .unwrap_or_default()
+    }
 }
 
 /// The growing history of one execution.
@@ -610,6 +641,7 @@ mod tests {
             raw.to_event(&EventContext {
                 texts: texts.finish(),
                 names: Arc::clone(&names),
+                ..EventContext::default()
             })
         };
         let (a, b) = (entry(""), entry("[1,2,3]"));

@@ -67,9 +67,9 @@ pub(crate) struct RunConfig<'a> {
     pub children: &'a [ChildMachine<'a>],
     /// How many parent executions this one runs inside.
     pub depth: usize,
-    /// The definition's Task states parsed once for every execution (`None`: each execution
-    /// parses them on first entry).
-    pub tasks: Option<&'a ParsedTasks>,
+    /// The definition's Task states parsed once for every execution (`None`: the execution
+    /// parses them when it starts).
+    pub tasks: Option<&'a Arc<TaskTable>>,
     /// How large the definition's executions' lists have grown (`None`: not kept).
     pub sizes: Option<&'a RunSizes>,
 }
@@ -77,15 +77,47 @@ pub(crate) struct RunConfig<'a> {
 /// A Task state's parsed `Resource`, its event family and its `Resource` text.
 pub(crate) type ParsedTask = Arc<(Resource, Family, Arc<str>)>;
 
-/// Every Task state of a definition, parsed, by state address.
-pub(crate) type ParsedTasks = ByAddress<ParsedTask>;
+/// Every Task state of a definition, parsed, by [`State::id`].
+#[derive(Debug, Default)]
+pub(crate) struct TaskTable(Vec<Option<ParsedTask>>);
 
-/// A state machine's [`ParsedTasks`], built on its first execution, and [`RunSizes`]. The
-/// addresses stay valid: the definition is never changed once compiled and lives as long as
-/// this cache.
+impl TaskTable {
+    fn of(definition: &Definition) -> TaskTable {
+        let mut by_id: Vec<Option<ParsedTask>> = vec![None; definition.names.len()];
+        definition.walk(&mut |state| {
+            if let StateKind::Task(task) = &state.kind {
+                let id = state.id as usize;
+                if by_id.len() <= id {
+                    by_id.resize(id + 1, None);
+                }
+                by_id[id] = Some(parse_task(task));
+            }
+        });
+        TaskTable(by_id)
+    }
+
+    fn get(&self, id: u32) -> Option<&ParsedTask> {
+        self.0.get(id as usize)?.as_ref()
+    }
+
+    /// The `resourceType` and `resource` of service integration Task `id`.
+    pub(crate) fn service_names(&self, id: u32) -> Option<&ServiceNames> {
+        match &self.get(id)?.1 {
+            Family::Service { names, .. } => Some(names),
+            _ => None,
+        }
+    }
+
+    /// The `Resource` of Task `id`.
+    pub(crate) fn resource(&self, id: u32) -> Option<&Arc<str>> {
+        self.get(id).map(|parsed| &parsed.2)
+    }
+}
+
+/// A state machine's [`TaskTable`], built on its first execution, and [`RunSizes`].
 #[derive(Default)]
 pub(crate) struct TaskCache {
-    tasks: std::sync::OnceLock<ParsedTasks>,
+    tasks: std::sync::OnceLock<Arc<TaskTable>>,
     sizes: RunSizes,
 }
 
@@ -128,16 +160,8 @@ impl TaskCache {
         &self.sizes
     }
 
-    pub(crate) fn get(&self, definition: &Definition) -> &ParsedTasks {
-        self.tasks.get_or_init(|| {
-            let mut tasks = ParsedTasks::default();
-            definition.walk(&mut |state| {
-                if let StateKind::Task(task) = &state.kind {
-                    tasks.insert(std::ptr::from_ref(state) as usize, parse_task(task));
-                }
-            });
-            tasks
-        })
+    pub(crate) fn get(&self, definition: &Definition) -> &Arc<TaskTable> {
+        self.tasks.get_or_init(|| Arc::new(TaskTable::of(definition)))
     }
 }
 
@@ -284,9 +308,6 @@ impl Hasher for AddressHasher {
     }
 }
 
-/// A map keyed by a state's address.
-pub(crate) type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
-
 /// Why a state did not produce output.
 enum Fault {
     Failed(StateError),
@@ -413,7 +434,8 @@ pub(crate) struct Run<'a> {
     /// most states take), so that neither costs a lookup in `seen`.
     marks: RefCell<Vec<u64>>,
     /// Each Task state's parsed `Resource` and event family, by state address.
-    task_resources: RefCell<ByAddress<ParsedTask>>,
+    /// The definition's Task states, parsed.
+    tasks: Arc<TaskTable>,
     /// States and transitions entered for the first time, added to `visits` at the end.
     new_states: RefCell<Vec<Arc<str>>>,
     new_transitions: RefCell<Vec<(Arc<str>, Arc<str>)>>,
@@ -480,7 +502,10 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         seen: RefCell::new(HashSet::default()),
         seen_recently: std::array::from_fn(|_| Cell::new((0, 0))),
         marks: RefCell::new(Vec::new()),
-        task_resources: RefCell::new(HashMap::default()),
+        tasks: cfg
+            .tasks
+            .cloned()
+            .unwrap_or_else(|| Arc::new(TaskTable::of(cfg.definition))),
         new_states: RefCell::new(Vec::with_capacity(n)),
         new_transitions: RefCell::new(Vec::with_capacity(n)),
         input: Recorded::of(&input),
@@ -512,6 +537,8 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
     let context = EventContext {
         texts: run.texts.finish(),
         names: Arc::clone(&run.cfg.definition.names),
+        tasks: Arc::clone(&run.tasks),
+        region: Arc::clone(&run.region),
     };
     Ok(Outcome {
         status,
@@ -1645,7 +1672,7 @@ impl<'a> Run<'a> {
         let heartbeat = self.seconds(task.heartbeat.as_ref(), &scope, "HeartbeatSecondsPath")?;
         // The history's copy of the parameters is also the call record's.
         let recorded = self.recording(frame).then(|| params.recorded(&self.texts));
-        self.task_scheduled(frame, family, &params, recorded.as_ref(), timeout, heartbeat);
+        self.task_scheduled(state, frame, family, &params, recorded.as_ref(), timeout, heartbeat);
         let task_token = (resource.pattern() == Pattern::WaitForTaskToken).then(|| token.text().to_string());
         let explicit = self
             .keyed_mock(self.cfg.mocks, state, resource, &task.resource, &params, frame)
@@ -1752,8 +1779,7 @@ impl<'a> Run<'a> {
             CallKeys { qualified, logicals }
         };
         let call = CallParts {
-            state: Arc::clone(&state.name),
-            resource: Arc::clone(&parsed.2),
+            of: CallOf::Task(state.id),
             input: recorded.unwrap_or_else(|| params.into_recorded(&self.texts)),
             attempt: attempt_no,
             task_token,
@@ -1795,10 +1821,7 @@ impl<'a> Run<'a> {
         self.event_details(frame, kind, || {
             let value = value.recorded(&self.texts);
             let details = match family {
-                Family::Service { names, .. } => Details::Task {
-                    value,
-                    names: Arc::clone(names),
-                },
+                Family::Service { .. } => Details::Task { value, task: state.id },
                 _ => Details::Payload {
                     field: Field::Output,
                     value,
@@ -1862,8 +1885,10 @@ impl<'a> Run<'a> {
 
     /// The `*Scheduled`, `*Started` and, for callback and `.sync` patterns, `TaskSubmitted`
     /// events of one Task attempt.
+    #[allow(clippy::too_many_arguments)]
     fn task_scheduled(
         &self,
+        state: &State,
         frame: &Frame<'_>,
         family: &Family,
         params: &Params,
@@ -1894,14 +1919,13 @@ impl<'a> Run<'a> {
                 });
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
-            Family::Service { names, pattern } => {
+            Family::Service { pattern, .. } => {
                 let (kind, key) = event_names(family, "Scheduled");
                 self.event_details(frame, kind, || {
                     Some((
                         key,
                         Details::Scheduled {
-                            names: Arc::clone(names),
-                            region: Arc::clone(&self.region),
+                            task: state.id,
                             parameters: recorded.cloned().unwrap_or_else(|| params.recorded(&self.texts)),
                             timing: (timeout.is_some() || heartbeat.is_some())
                                 .then(|| Box::new(Timing { timeout, heartbeat })),
@@ -1909,7 +1933,7 @@ impl<'a> Run<'a> {
                     ))
                 });
                 let (kind, key) = event_names(family, "Started");
-                self.event_details(frame, kind, || Some((key, Details::Service(Arc::clone(names)))));
+                self.event_details(frame, kind, || Some((key, Details::Service(state.id))));
                 if *pattern != Pattern::RequestResponse {
                     // The service's immediate response (e.g. SendMessage's) is not mocked.
                     family.emit(self, frame, "Submitted", || {
@@ -1933,14 +1957,13 @@ impl<'a> Run<'a> {
     }
 
     /// A Task state's parsed `Resource` and event family, parsed on its first entry.
-    fn task_resource(&self, state: &State, task: &Task) -> ParsedTask {
-        let address = std::ptr::from_ref(state) as usize;
-        if let Some(parsed) = self.cfg.tasks.and_then(|tasks| tasks.get(&address)) {
-            return Arc::clone(parsed);
+    fn task_resource(&self, state: &State, task: &Task) -> Cow<'_, ParsedTask> {
+        match self.tasks.get(state.id) {
+            Some(parsed) => Cow::Borrowed(parsed),
+            // Every Task state of the definition is in the table; a state from elsewhere is
+            // parsed here.
+            None => Cow::Owned(parse_task(task)),
         }
-        let mut parsed = self.task_resources.borrow_mut();
-        let entry = parsed.entry(address).or_insert_with(|| parse_task(task));
-        Arc::clone(entry)
     }
 
     fn seconds(&self, field: Option<&Seconds>, scope: &Scope<'_>, name: &str) -> Result<Option<u64>, Fault> {
@@ -2561,6 +2584,7 @@ impl TaskToken {
 }
 
 /// Which family of history events a Task's integration writes.
+#[derive(Debug)]
 pub(crate) enum Family {
     /// A Lambda function ARN used directly: `LambdaFunction*` events.
     Lambda { arn: String },
@@ -3028,34 +3052,53 @@ impl Params {
 /// history's `TaskScheduled` event.
 #[derive(Debug)]
 struct CallParts {
-    state: Arc<str>,
-    resource: Arc<str>,
+    of: CallOf,
     input: Recorded,
     attempt: u32,
     task_token: Option<String>,
 }
 
+/// Which Task state made a call.
+#[derive(Debug)]
+enum CallOf {
+    /// The Task state's [`State::id`], whose name and `Resource` the execution's
+    /// [`EventContext`] has.
+    Task(u32),
+    /// A child execution's Task: its name and `Resource`.
+    Named { state: Arc<str>, resource: Arc<str> },
+}
+
 impl PendingCall {
     /// The same call with its copies' text of its own: a child execution's calls join its
     /// parent's, whose copies are elsewhere.
-    pub(crate) fn detached(mut self, texts: &str) -> PendingCall {
-        self.call.input = self.call.input.detached(texts);
+    pub(crate) fn detached(mut self, context: &EventContext) -> PendingCall {
+        self.call.input = self.call.input.detached(&context.texts);
+        if let CallOf::Task(id) = self.call.of {
+            let (state, resource) = context.task_names(id);
+            self.call.of = CallOf::Named {
+                state: Arc::clone(state),
+                resource: Arc::clone(resource),
+            };
+        }
         self
     }
 
-    /// The record a test reads; `texts`: its execution's copies (`Outcome::context`).
-    pub(crate) fn into_record(self, texts: &str) -> CallRecord {
+    /// The record a test reads; `context`: its execution's (`Outcome::context`).
+    pub(crate) fn into_record(self, context: &EventContext) -> CallRecord {
         let CallParts {
-            state,
-            resource,
+            of,
             input,
             attempt,
             task_token,
         } = self.call;
+        let (state, resource) = match &of {
+            CallOf::Task(id) => context.task_names(*id),
+            CallOf::Named { state, resource } => (state, resource),
+        };
         let call = TaskCall {
             state: state.to_string(),
             resource: resource.to_string(),
-            input: input.value_in(texts),
+            input: input.value_in(&context.texts),
             attempt,
             task_token,
         };

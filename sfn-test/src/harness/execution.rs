@@ -157,8 +157,8 @@ impl Execution {
                 Ok(mut p) => std::mem::take(&mut *p),
                 Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
             };
-            let texts = self.inner.outcome.context.texts.as_str();
-            pending.into_iter().map(|call| call.into_record(texts)).collect()
+            let context = &self.inner.outcome.context;
+            pending.into_iter().map(|call| call.into_record(context)).collect()
         })
     }
 

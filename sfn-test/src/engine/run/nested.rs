@@ -89,10 +89,10 @@ impl<'a> Run<'a> {
             drop(others);
             self.external.set(self.external.get() - 1);
             let outcome = outcome?;
-            let texts = outcome.context.texts.as_str();
+            let context = &outcome.context;
             self.calls
                 .borrow_mut()
-                .extend(outcome.calls.into_iter().map(|call| call.detached(texts)));
+                .extend(outcome.calls.into_iter().map(|call| call.detached(context)));
             if resource.pattern() == Pattern::RequestResponse {
                 return Ok((Ok(json!({ "ExecutionArn": execution_arn, "StartDate": start })), true));
             }
