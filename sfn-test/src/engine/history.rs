@@ -96,8 +96,9 @@ pub(crate) enum Details {
         parameters: Recorded,
         timing: Option<Box<Timing>>,
     },
-    /// `{"name": name, "index": index}`: a Map iteration's events.
-    Iteration { name: Arc<str>, index: usize },
+    /// `{"name": .., "index": index}`: a Map iteration's events; `state` is the Map
+    /// state's [`State::id`](crate::asl::State).
+    Iteration { state: u32, index: usize },
     /// [`with_payload`]`(field, value, extra)`.
     Payload {
         field: Field,
@@ -180,7 +181,7 @@ impl Details {
             Details::Task { value, task } => {
                 with_payload("output", &value.value_in(texts), &context.service_fields(*task))
             }
-            Details::Iteration { name, index } => json!({ "name": name.as_ref(), "index": index }),
+            Details::Iteration { state, index } => json!({ "name": context.state_name(*state), "index": index }),
             Details::Service(task) => Value::Object(
                 context
                     .service_fields(*task)

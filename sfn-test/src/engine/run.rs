@@ -721,10 +721,6 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn state_name(&self, state: &State) -> Arc<str> {
-        Arc::clone(&state.name)
-    }
-
     /// True the first time `state` gets `mark` in this execution (0: entered; 1: its `Next`
     /// taken).
     fn first_mark(&self, state: &State, mark: usize) -> bool {
@@ -2419,7 +2415,7 @@ impl<'a> Run<'a> {
         let mut first_failure: Option<StateError> = None;
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let limit = max_concurrency as usize;
-        let name = self.state_name(state);
+        let map_state = state.id;
         let last_iteration_event = &Cell::new(0u64);
         let _others = self.clock.others();
         let fault = run_bounded(
@@ -2427,13 +2423,17 @@ impl<'a> Run<'a> {
             limit,
             |i| -> Child<'_, Result<Value, Fault>> {
                 let f = &frames[i];
-                let name = Arc::clone(&name);
                 let input = std::mem::take(&mut iteration_inputs[i]);
                 f.last_event.set(frame.last_event.get());
                 Box::pin(async move {
                     self.event_details(f, "MapIterationStarted", || {
-                        let name = Arc::clone(&name);
-                        Some(("mapIterationStartedEventDetails", Details::Iteration { name, index: i }))
+                        Some((
+                            "mapIterationStartedEventDetails",
+                            Details::Iteration {
+                                state: map_state,
+                                index: i,
+                            },
+                        ))
                     });
                     let started_at = self.clock.now();
                     let out = self.run_definition(&m.processor, input, None, f).await;
@@ -2451,7 +2451,15 @@ impl<'a> Run<'a> {
                         "mapIterationFailedEventDetails"
                     };
                     let last = f.last_event.get();
-                    let id = self.event_details(f, kind, || Some((key, Details::Iteration { name, index: i })));
+                    let id = self.event_details(f, kind, || {
+                        Some((
+                            key,
+                            Details::Iteration {
+                                state: map_state,
+                                index: i,
+                            },
+                        ))
+                    });
                     last_iteration_event.set(id);
                     // The next iteration's start follows this iteration's last state event, not
                     // its MapIterationSucceeded (recorded histories, e.g. conformance
