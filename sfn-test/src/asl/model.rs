@@ -25,6 +25,9 @@ pub struct Definition {
     /// in a branch or iterator): what an execution's history and path keep of a state is its
     /// number.
     pub(crate) names: Arc<[Arc<str>]>,
+    /// The JSON pointer of every state, by [`State::id`], as `names` (coverage keeps a
+    /// state's number, and reports its pointer).
+    pub(crate) pointers: Arc<[Arc<str>]>,
 }
 
 impl Definition {

@@ -27,13 +27,18 @@ pub fn parse_definition(value: &Value) -> Result<Definition, Vec<Diagnostic>> {
     let definition = parser.definition(value, "", true);
     match definition {
         Some(mut d) if parser.diagnostics.is_empty() => {
-            let mut names = vec![Arc::<str>::from(""); parser.next_id.get() as usize];
+            let empty = Arc::<str>::from("");
+            let mut names = vec![Arc::clone(&empty); parser.next_id.get() as usize];
+            let mut pointers = names.clone();
             d.walk(&mut |state| {
-                if let Some(slot) = names.get_mut(state.id as usize) {
-                    *slot = Arc::clone(&state.name);
+                let id = state.id as usize;
+                if let (Some(name), Some(pointer)) = (names.get_mut(id), pointers.get_mut(id)) {
+                    *name = Arc::clone(&state.name);
+                    *pointer = Arc::clone(&state.pointer);
                 }
             });
             d.names = names.into();
+            d.pointers = pointers.into();
             Ok(d)
         }
         _ => {
@@ -411,6 +416,7 @@ impl Parser {
             timeout_seconds,
             comment: obj.get("Comment").and_then(Value::as_str).map(str::to_string),
             names: Arc::from([]),
+            pointers: Arc::from([]),
         };
         self.check_graph(&definition, &states_ptr);
         Some(definition)

@@ -235,28 +235,36 @@ pub struct Visits {
     pub catches: BTreeSet<(String, usize)>,
 }
 
-/// What an execution visited as the engine records it: states and transitions as shared
-/// pointers in first-visit order, made into [`Visits`]' sorted sets only when read.
+/// What an execution visited as the engine records it: states and transitions as state
+/// numbers ([`State::id`]) in first-visit order, made into [`Visits`]' sorted sets of JSON
+/// pointers only when read.
 #[derive(Debug, Default)]
 pub(crate) struct RawVisits {
     /// Choice rules, retries and catches (rare), already as sets.
     pub rest: Visits,
-    pub states: Vec<Arc<str>>,
-    pub transitions: Vec<(Arc<str>, Arc<str>)>,
+    pub states: Vec<u32>,
+    pub transitions: Vec<(u32, u32)>,
+    /// The definition's JSON pointers, by state number.
+    pub pointers: Arc<[Arc<str>]>,
 }
 
 impl RawVisits {
     pub(crate) fn to_visits(&self) -> Visits {
         let mut visits = self.rest.clone();
+        let pointer = |id: u32| {
+            self.pointers
+                .get(id as usize)
+                .map_or_else(String::new, |p| p.to_string())
+        };
         visits.states = merged(
             std::mem::take(&mut visits.states),
-            self.states.iter().map(|s| s.to_string()).collect(),
+            self.states.iter().map(|&id| pointer(id)).collect(),
         );
         visits.transitions = merged(
             std::mem::take(&mut visits.transitions),
             self.transitions
                 .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .map(|&(a, b)| (pointer(a), pointer(b)))
                 .collect(),
         );
         visits
@@ -437,8 +445,8 @@ pub(crate) struct Run<'a> {
     /// The definition's Task states, parsed.
     tasks: Arc<TaskTable>,
     /// States and transitions entered for the first time, added to `visits` at the end.
-    new_states: RefCell<Vec<Arc<str>>>,
-    new_transitions: RefCell<Vec<(Arc<str>, Arc<str>)>>,
+    new_states: RefCell<Vec<u32>>,
+    new_transitions: RefCell<Vec<(u32, u32)>>,
     /// The execution's input, for `$$.Execution.Input` and the `ExecutionStarted` event.
     input: Recorded,
     /// Written out on first use (the context object, `ExecutionStarted`).
@@ -718,6 +726,7 @@ impl<'a> Run<'a> {
             rest: self.visits.take(),
             states: self.new_states.take(),
             transitions: self.new_transitions.take(),
+            pointers: Arc::clone(&self.cfg.definition.pointers),
         }
     }
 
@@ -988,9 +997,7 @@ impl<'a> Run<'a> {
                             self.first_visit(state, to as *const State as usize)
                         };
                         if first {
-                            self.new_transitions
-                                .borrow_mut()
-                                .push((state.pointer.clone(), to.pointer.clone()));
+                            self.new_transitions.borrow_mut().push((state.id, to.id));
                         }
                         index = n;
                         input = output;
@@ -1128,7 +1135,7 @@ impl<'a> Run<'a> {
         path.push(state.id);
         drop(path);
         if self.first_mark(state, 0) {
-            self.new_states.borrow_mut().push(state.pointer.clone());
+            self.new_states.borrow_mut().push(state.id);
         }
         Ok(self.event_details(frame, entered_kind(&state.kind), || {
             Some((
