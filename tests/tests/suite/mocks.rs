@@ -130,6 +130,45 @@ fn mocks_that_wait_keep_their_place_and_envelope_inside_other_mocks() {
 }
 
 #[test]
+fn a_shared_mock_value_shows_in_every_call_and_event_it_answers() {
+    // Two lambda:invoke Tasks answered by one `Mock::ret` (the raw Invoke response): each
+    // call's result and each TaskSucceeded event's output is that value, a float included
+    // (whose text might not parse back to the same number, so it is kept as a value).
+    let sm = StateMachine::from_definition(json!({
+        "StartAt": "A",
+        "States": {
+            "A": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": { "FunctionName": "f" }, "ResultPath": "$.a", "Next": "B" },
+            "B": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Parameters": { "FunctionName": "f" }, "ResultPath": "$.b", "End": true }
+        }
+    }))
+    .unwrap();
+    for answer in [json!({ "Payload": { "n": 7 } }), json!({ "Payload": { "price": 0.1 } })] {
+        let run = sm
+            .scenario()
+            .input(json!({}))
+            .default_mock(Mock::raw(Mock::ret(answer.clone())))
+            .run()
+            .unwrap();
+        run.assert_succeeded()
+            .assert_output(json!({ "a": answer, "b": answer }));
+        let results: Vec<_> = run.all_calls().iter().map(|c| c.result.clone()).collect();
+        assert_eq!(results, [Ok(answer.clone()), Ok(answer.clone())]);
+        let outputs: Vec<_> = run
+            .history_json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "TaskSucceeded")
+            .map(|e| e["taskSucceededEventDetails"]["output"].clone())
+            .collect();
+        assert_eq!(outputs.len(), 2);
+        assert_eq!(outputs, [answer.clone(), answer.clone()]);
+    }
+}
+
+#[test]
 fn when_answers_by_input() {
     let sm = StateMachine::from_definition(json!({
         "StartAt": "Price",
