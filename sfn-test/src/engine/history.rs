@@ -113,6 +113,7 @@ pub(crate) enum Details {
 // A history holds thousands of events, each moved into it and dropped with it: the size of one
 // is part of every state's cost.
 const _: () = assert!(std::mem::size_of::<RawEvent>() <= 112);
+const _: () = assert!(std::mem::size_of::<Recorded>() == 16);
 
 /// A Task's `timeoutInSeconds` and `heartbeatInSeconds`, when it sets them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,7 +223,8 @@ impl Details {
 /// parse back to the same bits.
 #[derive(Clone, Debug)]
 pub(crate) enum Recorded {
-    Text(Arc<str>),
+    /// Text of its own (behind one thin pointer: a copy is two words, which moves whole).
+    Text(Arc<String>),
     /// Text in the execution's [`Texts`].
     Span(Span),
     Value(Arc<Value>),
@@ -255,7 +257,7 @@ impl Recorded {
     pub(crate) fn of(value: &Value) -> Recorded {
         let mut text = String::new();
         if crate::json::write_compact(value, &mut text) {
-            Recorded::Text(Arc::from(text))
+            Recorded::Text(Arc::new(text))
         } else {
             Recorded::Value(Arc::new(value.clone()))
         }
@@ -278,7 +280,7 @@ impl Recorded {
     /// call records, which join its parent's).
     pub(crate) fn detached(self, texts: &str) -> Recorded {
         match self {
-            Recorded::Span(span) => Recorded::Text(Arc::from(texts.get(span.range()).unwrap_or("null"))),
+            Recorded::Span(span) => Recorded::Text(Arc::new(texts.get(span.range()).unwrap_or("null").to_string())),
             other => other,
         }
     }
@@ -287,14 +289,21 @@ impl Recorded {
 /// Where a copy is in its execution's [`Texts`]: a byte range of the buffer.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Span {
-    // 32 bits each: a copy is no larger than a reference to text of its own.
-    start: u32,
-    end: u32,
+    /// The start in the low 32 bits, the end in the high: one word, which an event's copy
+    /// moves whole (two 32-bit fields were written and read back in pieces, which stalls).
+    bounds: u64,
 }
 
 impl Span {
+    fn new(start: u32, end: u32) -> Span {
+        Span {
+            bounds: u64::from(start) | (u64::from(end) << 32),
+        }
+    }
+
+    #[allow(clippy::cast_possible_truncation)]
     fn range(&self) -> std::ops::Range<usize> {
-        self.start as usize..self.end as usize
+        (self.bounds as u32) as usize..((self.bounds >> 32) as u32) as usize
     }
 }
 
@@ -334,10 +343,10 @@ impl Texts {
     /// The copy of what `buf` holds from `start` on.
     fn span(&self, buf: &mut String, start: usize) -> Recorded {
         match (u32::try_from(start), u32::try_from(buf.len())) {
-            (Ok(start), Ok(end)) => Recorded::Span(Span { start, end }),
+            (Ok(start), Ok(end)) => Recorded::Span(Span::new(start, end)),
             // Past 4 GiB of history text, a copy has text of its own.
             _ => {
-                let text = Arc::from(&buf[start..]);
+                let text = Arc::new(buf[start..].to_string());
                 buf.truncate(start);
                 Recorded::Text(text)
             }
@@ -590,7 +599,7 @@ mod tests {
         let write = |out: &mut String| crate::json::write_compact(&json!({ "i": 0 }), out);
         let changed = texts.with_field(&base, &mut fields, "last", write);
         let changed = changed.expect("a field of a span's text");
-        let outside = Recorded::Text(Arc::from("\"x\""));
+        let outside = Recorded::Text(Arc::new("\"x\"".to_string()));
         let joined = texts.joined([Some(&base), Some(&changed), Some(&outside)]);
         let joined = joined.expect("every item is text");
         assert!(texts.joined([Some(&base), Some(&float)]).is_none());
