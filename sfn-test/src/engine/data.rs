@@ -187,8 +187,14 @@ pub(crate) fn eval_payload(
         Payload::Object { fields, shape } => {
             let mut map = shape.value.clone();
             for ((_, slot), (_, value)) in map.iter_mut().zip(fields) {
-                if !matches!(value, Payload::Const(_)) {
-                    *slot = eval_payload(value, scope, rng)?;
+                match value {
+                    Payload::Const(_) => {}
+                    // As in `eval_fields`: a path's value without a `Result` around it.
+                    Payload::Path { field, text, path } => match path.select(scope) {
+                        Some(v) => *slot = v,
+                        None => return Err(path_not_found(field, text, scope)),
+                    },
+                    _ => *slot = eval_payload(value, scope, rng)?,
                 }
             }
             Ok(Value::Object(map))
@@ -330,6 +336,12 @@ pub(crate) fn eval_fields(
     for (_, payload) in fields {
         out.push(match payload {
             Payload::Const(_) => None,
+            // A path, the usual field, gives its value without a `Result` around it: moving
+            // the larger `Result` through memory cost more than selecting the value.
+            Payload::Path { field, text, path } => match path.select(scope) {
+                Some(v) => Some(v),
+                None => return Err(path_not_found(field, text, scope)),
+            },
             p => Some(eval_payload(p, scope, rng)?),
         });
     }
