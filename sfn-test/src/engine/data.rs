@@ -11,29 +11,53 @@ use crate::asl::intrinsics::Intrinsic;
 use crate::asl::model::{ObjectShape, PathField, Payload};
 use crate::asl::path::{JsonPath, PathScope, ReferencePath};
 
-/// A failure the way AWS reports it: an error name and an optional cause.
+/// A failure the way AWS reports it: an error name and an optional cause. Boxed: every
+/// `Result` of a state's work carries one, and a one-word error keeps those results as small
+/// as the values they hold, where the strings made each twice as large to move.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct StateError {
+pub(crate) struct StateError(Box<ErrorParts>);
+
+/// [`StateError`]'s fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ErrorParts {
     pub(crate) error: String,
     pub(crate) cause: Option<String>,
 }
 
 impl StateError {
     pub(crate) fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
-        StateError {
-            error: error.into(),
-            cause: Some(cause.into()),
-        }
+        StateError::of(error.into(), Some(cause.into()))
+    }
+
+    pub(crate) fn of(error: String, cause: Option<String>) -> Self {
+        StateError(Box::new(ErrorParts { error, cause }))
+    }
+
+    /// The error name and cause.
+    pub(crate) fn into_parts(self) -> (String, Option<String>) {
+        let ErrorParts { error, cause } = *self.0;
+        (error, cause)
+    }
+}
+
+impl std::ops::Deref for StateError {
+    type Target = ErrorParts;
+
+    fn deref(&self) -> &ErrorParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for StateError {
+    fn deref_mut(&mut self) -> &mut ErrorParts {
+        &mut self.0
     }
 }
 
 /// `States.Runtime` with a cause; the engine adds the "An error occurred while executing the
 /// state ..." prefix.
 pub(crate) fn runtime_error(cause: String) -> StateError {
-    StateError {
-        error: "States.Runtime".into(),
-        cause: Some(cause),
-    }
+    StateError::of("States.Runtime".into(), Some(cause))
 }
 
 /// Workflow variables visible to a state: its own scope and every enclosing one.
@@ -384,10 +408,8 @@ pub(crate) fn eval_intrinsic(
     scope: &Scope<'_>,
     rng: &mut dyn FnMut() -> u64,
 ) -> Result<Value, StateError> {
-    call.eval(scope, rng).map_err(|e| StateError {
-        error: e.error_name().to_string(),
-        cause: Some(e.cause()),
-    })
+    call.eval(scope, rng)
+        .map_err(|e| StateError::of(e.error_name().to_string(), Some(e.cause())))
 }
 
 #[cfg(test)]

@@ -813,13 +813,8 @@ impl<'a> Run<'a> {
                 self.event(&frame, "ExecutionFailed", || {
                     Some(("executionFailedEventDetails", details))
                 });
-                (
-                    Status::Failed {
-                        error: e.error,
-                        cause: e.cause,
-                    },
-                    None,
-                )
+                let (error, cause) = e.into_parts();
+                (Status::Failed { error, cause }, None)
             }
             Either::Left(Err(Fault::Harness)) => (Status::Succeeded, None),
             Either::Right(()) => {
@@ -1379,10 +1374,7 @@ impl<'a> Run<'a> {
                 };
                 let error = text(&fail.error, &mut rng)?;
                 let cause = text(&fail.cause, &mut rng)?;
-                Err(Fault::Failed(StateError {
-                    error: error.unwrap_or_default(),
-                    cause,
-                }))
+                Err(Fault::Failed(StateError::of(error.unwrap_or_default(), cause)))
             }
             // `run_definition` runs these itself; only a mistake in the engine sends one here.
             StateKind::Wait(_) | StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
@@ -1813,11 +1805,7 @@ impl<'a> Run<'a> {
                     }
                     Some((key, Details::Fields(fields)))
                 });
-                return Err(StateError {
-                    error: e.error,
-                    cause: e.cause,
-                }
-                .into());
+                return Err(StateError::of(e.error, e.cause).into());
             }
         };
         let (kind, key) = event_names(family, "Succeeded");
