@@ -537,6 +537,9 @@ impl EventLog {
     }
 
     /// Appends an event and returns its id. `details` is only built when history is recorded.
+    /// Inlined: passing the closure (what the details are made of) to a call of its own copied
+    /// it through memory at every event.
+    #[inline(always)]
     pub(crate) fn push(
         &mut self,
         previous: u64,
