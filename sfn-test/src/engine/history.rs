@@ -12,6 +12,80 @@ use crate::json::{FieldSpan, Source};
 
 use super::run::TaskTable;
 
+/// The name of an event's details field (`stateEnteredEventDetails`, ...): one byte in an
+/// event instead of a string reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    ActivityFailed,
+    ActivityScheduled,
+    ActivityStarted,
+    ActivitySucceeded,
+    ActivityTimedOut,
+    EvaluationFailed,
+    ExecutionFailed,
+    ExecutionStarted,
+    ExecutionSucceeded,
+    ExecutionTimedOut,
+    LambdaFunctionFailed,
+    LambdaFunctionScheduled,
+    LambdaFunctionSucceeded,
+    LambdaFunctionTimedOut,
+    MapIterationFailed,
+    MapIterationStarted,
+    MapIterationSucceeded,
+    MapRunFailed,
+    MapRunStarted,
+    MapStateFailed,
+    MapStateStarted,
+    ParallelStateFailed,
+    StateEntered,
+    StateExited,
+    TaskFailed,
+    TaskScheduled,
+    TaskStarted,
+    TaskSubmitted,
+    TaskSucceeded,
+    TaskTimedOut,
+}
+
+impl Key {
+    /// The field name, as AWS's history JSON has it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Key::ActivityFailed => "activityFailedEventDetails",
+            Key::ActivityScheduled => "activityScheduledEventDetails",
+            Key::ActivityStarted => "activityStartedEventDetails",
+            Key::ActivitySucceeded => "activitySucceededEventDetails",
+            Key::ActivityTimedOut => "activityTimedOutEventDetails",
+            Key::EvaluationFailed => "evaluationFailedEventDetails",
+            Key::ExecutionFailed => "executionFailedEventDetails",
+            Key::ExecutionStarted => "executionStartedEventDetails",
+            Key::ExecutionSucceeded => "executionSucceededEventDetails",
+            Key::ExecutionTimedOut => "executionTimedOutEventDetails",
+            Key::LambdaFunctionFailed => "lambdaFunctionFailedEventDetails",
+            Key::LambdaFunctionScheduled => "lambdaFunctionScheduledEventDetails",
+            Key::LambdaFunctionSucceeded => "lambdaFunctionSucceededEventDetails",
+            Key::LambdaFunctionTimedOut => "lambdaFunctionTimedOutEventDetails",
+            Key::MapIterationFailed => "mapIterationFailedEventDetails",
+            Key::MapIterationStarted => "mapIterationStartedEventDetails",
+            Key::MapIterationSucceeded => "mapIterationSucceededEventDetails",
+            Key::MapRunFailed => "mapRunFailedEventDetails",
+            Key::MapRunStarted => "mapRunStartedEventDetails",
+            Key::MapStateFailed => "mapStateFailedEventDetails",
+            Key::MapStateStarted => "mapStateStartedEventDetails",
+            Key::ParallelStateFailed => "parallelStateFailedEventDetails",
+            Key::StateEntered => "stateEnteredEventDetails",
+            Key::StateExited => "stateExitedEventDetails",
+            Key::TaskFailed => "taskFailedEventDetails",
+            Key::TaskScheduled => "taskScheduledEventDetails",
+            Key::TaskStarted => "taskStartedEventDetails",
+            Key::TaskSubmitted => "taskSubmittedEventDetails",
+            Key::TaskSucceeded => "taskSucceededEventDetails",
+            Key::TaskTimedOut => "taskTimedOutEventDetails",
+        }
+    }
+}
+
 /// One history event.
 #[derive(Clone)]
 pub struct Event {
@@ -24,7 +98,7 @@ pub struct Event {
     /// The event type (`PassStateEntered`, `TaskScheduled`, ...).
     pub kind: &'static str,
     /// The `*EventDetails` field name and its value, shaped on demand.
-    details: Option<(&'static str, Details)>,
+    details: Option<(Key, Details)>,
     /// What the details refer to: the execution's payload copies and state names.
     context: EventContext,
 }
@@ -45,19 +119,20 @@ pub(crate) struct EventContext {
 /// history's [`Event`]s are made from these when a test reads them.
 #[derive(Debug)]
 pub(crate) struct RawEvent {
-    pub(crate) id: u64,
-    pub(crate) previous_event_id: u64,
+    // 32 bits: a history is limited to far fewer events.
+    pub(crate) id: u32,
+    pub(crate) previous_event_id: u32,
     pub(crate) timestamp: Millis,
     pub(crate) kind: &'static str,
-    pub(crate) details: Option<(&'static str, Details)>,
+    pub(crate) details: Option<(Key, Details)>,
 }
 
 impl RawEvent {
     /// The event a test reads.
     pub(crate) fn to_event(&self, context: &EventContext) -> Event {
         Event {
-            id: self.id,
-            previous_event_id: self.previous_event_id,
+            id: u64::from(self.id),
+            previous_event_id: u64::from(self.previous_event_id),
             timestamp: self.timestamp,
             kind: self.kind,
             details: self.details.clone(),
@@ -112,7 +187,7 @@ pub(crate) enum Details {
 
 // A history holds thousands of events, each moved into it and dropped with it: the size of one
 // is part of every state's cost.
-const _: () = assert!(std::mem::size_of::<RawEvent>() <= 112);
+const _: () = assert!(std::mem::size_of::<RawEvent>() <= 80);
 const _: () = assert!(std::mem::size_of::<Recorded>() == 16);
 
 /// A Task's `timeoutInSeconds` and `heartbeatInSeconds`, when it sets them.
@@ -443,20 +518,22 @@ impl Event {
         map.insert("id".into(), json!(self.id));
         map.insert("previousEventId".into(), json!(self.previous_event_id));
         if let Some((key, details)) = &self.details {
-            map.insert((*key).into(), details.to_json(&self.context));
+            map.insert(key.as_str().into(), details.to_json(&self.context));
         }
         Value::Object(map)
     }
 
     /// The `*EventDetails` field name and value, when the event has details.
     pub fn details(&self) -> Option<(&'static str, Value)> {
-        self.details.as_ref().map(|(key, d)| (*key, d.to_json(&self.context)))
+        self.details
+            .as_ref()
+            .map(|(key, d)| (key.as_str(), d.to_json(&self.context)))
     }
 
     /// The state name of a `*StateEntered` / `*StateExited` event.
     pub fn state_name(&self) -> Option<&str> {
         match &self.details {
-            Some(("stateEnteredEventDetails" | "stateExitedEventDetails", d)) => match d {
+            Some((Key::StateEntered | Key::StateExited, d)) => match d {
                 Details::State { state, .. } => Some(self.context.state_name(*state)),
                 Details::Json(v) => v.get("name").and_then(Value::as_str),
                 Details::Payload { extra, .. } => {
@@ -545,14 +622,14 @@ impl EventLog {
         previous: u64,
         timestamp: Millis,
         kind: &'static str,
-        details: impl FnOnce() -> Option<(&'static str, Details)>,
+        details: impl FnOnce() -> Option<(Key, Details)>,
     ) -> u64 {
         self.count += 1;
         let id = self.count;
         if self.record {
             self.events.push(RawEvent {
-                id,
-                previous_event_id: previous,
+                id: u32::try_from(id).unwrap_or(u32::MAX),
+                previous_event_id: u32::try_from(previous).unwrap_or(u32::MAX),
                 timestamp,
                 kind,
                 details: details(),
@@ -643,7 +720,7 @@ mod tests {
                 timestamp: 0,
                 kind: "PassStateEntered",
                 details: Some((
-                    "stateEnteredEventDetails",
+                    Key::StateEntered,
                     Details::State {
                         field: Field::Input,
                         state: 1,

@@ -19,7 +19,7 @@ use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
 use super::history::{
-    Details, EventContext, EventLog, Field, RawEvent, Recorded, ServiceNames, Texts, Timing, with_payload,
+    Details, EventContext, EventLog, Field, Key, RawEvent, Recorded, ServiceNames, Texts, Timing, with_payload,
 };
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
@@ -678,12 +678,7 @@ impl<'a> Run<'a> {
         ["arn:aws:iam::", cfg.account, ":role/", cfg.state_machine_name, "-role"].concat()
     }
 
-    fn event(
-        &self,
-        frame: &Frame<'_>,
-        kind: &'static str,
-        details: impl FnOnce() -> Option<(&'static str, Value)>,
-    ) -> u64 {
+    fn event(&self, frame: &Frame<'_>, kind: &'static str, details: impl FnOnce() -> Option<(Key, Value)>) -> u64 {
         self.event_details(frame, kind, || {
             details().map(|(key, v)| (key, Details::Json(Box::new(v))))
         })
@@ -694,7 +689,7 @@ impl<'a> Run<'a> {
         &self,
         frame: &Frame<'_>,
         kind: &'static str,
-        details: impl FnOnce() -> Option<(&'static str, Details)>,
+        details: impl FnOnce() -> Option<(Key, Details)>,
     ) -> u64 {
         if frame.detached {
             return frame.last_event.get();
@@ -775,7 +770,7 @@ impl<'a> Run<'a> {
         let frame = Frame::new(None, variables, prefix, 0);
         self.event_details(&frame, "ExecutionStarted", || {
             Some((
-                "executionStartedEventDetails",
+                Key::ExecutionStarted,
                 Details::Payload {
                     field: Field::Input,
                     value: self.input.clone(),
@@ -798,7 +793,7 @@ impl<'a> Run<'a> {
             Either::Left(Ok(output)) => {
                 self.event_details(&frame, "ExecutionSucceeded", || {
                     Some((
-                        "executionSucceededEventDetails",
+                        Key::ExecutionSucceeded,
                         Details::Payload {
                             field: Field::Output,
                             value: frame.last_copy.take().unwrap_or_else(|| self.texts.of(&output)),
@@ -810,16 +805,14 @@ impl<'a> Run<'a> {
             }
             Either::Left(Err(Fault::Failed(e) | Fault::Uncaught(e))) => {
                 let details = error_details(&e);
-                self.event(&frame, "ExecutionFailed", || {
-                    Some(("executionFailedEventDetails", details))
-                });
+                self.event(&frame, "ExecutionFailed", || Some((Key::ExecutionFailed, details)));
                 let (error, cause) = e.into_parts();
                 (Status::Failed { error, cause }, None)
             }
             Either::Left(Err(Fault::Harness)) => (Status::Succeeded, None),
             Either::Right(()) => {
                 self.event(&frame, "ExecutionTimedOut", || {
-                    Some(("executionTimedOutEventDetails", json!({ "error": "States.Timeout" })))
+                    Some((Key::ExecutionTimedOut, json!({ "error": "States.Timeout" })))
                 });
                 (
                     Status::TimedOut {
@@ -974,7 +967,7 @@ impl<'a> Run<'a> {
                         let value = exited.unwrap_or_else(|| self.texts.of(&output));
                         *recorded = Some(value.clone());
                         Some((
-                            "stateExitedEventDetails",
+                            Key::StateExited,
                             Details::State {
                                 field: Field::Output,
                                 state: state.id,
@@ -1134,7 +1127,7 @@ impl<'a> Run<'a> {
         }
         Ok(self.event_details(frame, entered_kind(&state.kind), || {
             Some((
-                "stateEnteredEventDetails",
+                Key::StateEntered,
                 Details::State {
                     field: Field::Input,
                     state: state.id,
@@ -2198,7 +2191,7 @@ impl<'a> Run<'a> {
             if let Fault::Failed(e) = &fault {
                 let details = error_details(e);
                 self.event(frame, "ParallelStateFailed", || {
-                    Some(("parallelStateFailedEventDetails", details))
+                    Some((Key::ParallelStateFailed, details))
                 });
             }
             return Err(fault);
@@ -2327,7 +2320,7 @@ impl<'a> Run<'a> {
         };
         let len = items.len();
         self.event(frame, "MapStateStarted", || {
-            Some(("mapStateStartedEventDetails", json!({ "length": len })))
+            Some((Key::MapStateStarted, json!({ "length": len })))
         });
         // A Distributed Map runs as a Map Run; with an ItemReader it reads after the Map Run
         // starts, and MapStateStarted said length 0 (recorded histories, e.g. conformance
@@ -2338,7 +2331,7 @@ impl<'a> Run<'a> {
         if let Some(run) = &map_run {
             let arn = run.arn.clone();
             self.event(frame, "MapRunStarted", || {
-                Some(("mapRunStartedEventDetails", json!({ "mapRunArn": arn })))
+                Some((Key::MapRunStarted, json!({ "mapRunArn": arn })))
             });
         }
         let items = match (reader, &reader_at) {
@@ -2423,7 +2416,7 @@ impl<'a> Run<'a> {
                 Box::pin(async move {
                     self.event_details(f, "MapIterationStarted", || {
                         Some((
-                            "mapIterationStartedEventDetails",
+                            Key::MapIterationStarted,
                             Details::Iteration {
                                 state: map_state,
                                 index: i,
@@ -2441,9 +2434,9 @@ impl<'a> Run<'a> {
                         "MapIterationFailed"
                     };
                     let key = if out.is_ok() {
-                        "mapIterationSucceededEventDetails"
+                        Key::MapIterationSucceeded
                     } else {
-                        "mapIterationFailedEventDetails"
+                        Key::MapIterationFailed
                     };
                     let last = f.last_event.get();
                     let id = self.event_details(f, kind, || {
@@ -2504,9 +2497,7 @@ impl<'a> Run<'a> {
             }
             if let Fault::Failed(e) = &fault {
                 let details = error_details(e);
-                self.event(frame, "MapStateFailed", || {
-                    Some(("mapStateFailedEventDetails", details))
-                });
+                self.event(frame, "MapStateFailed", || Some((Key::MapStateFailed, details)));
             }
             return Err(fault);
         }
@@ -2630,23 +2621,23 @@ impl Family {
     }
 }
 
-fn event_names(family: &Family, what: &str) -> (&'static str, &'static str) {
+fn event_names(family: &Family, what: &str) -> (&'static str, Key) {
     match (family, what) {
-        (Family::Lambda { .. }, "Scheduled") => ("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails"),
-        (Family::Lambda { .. }, "Succeeded") => ("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails"),
-        (Family::Lambda { .. }, "TimedOut") => ("LambdaFunctionTimedOut", "lambdaFunctionTimedOutEventDetails"),
-        (Family::Lambda { .. }, _) => ("LambdaFunctionFailed", "lambdaFunctionFailedEventDetails"),
-        (Family::Activity { .. }, "Scheduled") => ("ActivityScheduled", "activityScheduledEventDetails"),
-        (Family::Activity { .. }, "Started") => ("ActivityStarted", "activityStartedEventDetails"),
-        (Family::Activity { .. }, "Succeeded") => ("ActivitySucceeded", "activitySucceededEventDetails"),
-        (Family::Activity { .. }, "TimedOut") => ("ActivityTimedOut", "activityTimedOutEventDetails"),
-        (Family::Activity { .. }, _) => ("ActivityFailed", "activityFailedEventDetails"),
-        (Family::Service { .. }, "Scheduled") => ("TaskScheduled", "taskScheduledEventDetails"),
-        (Family::Service { .. }, "Started") => ("TaskStarted", "taskStartedEventDetails"),
-        (Family::Service { .. }, "Submitted") => ("TaskSubmitted", "taskSubmittedEventDetails"),
-        (Family::Service { .. }, "Succeeded") => ("TaskSucceeded", "taskSucceededEventDetails"),
-        (Family::Service { .. }, "TimedOut") => ("TaskTimedOut", "taskTimedOutEventDetails"),
-        (Family::Service { .. }, _) => ("TaskFailed", "taskFailedEventDetails"),
+        (Family::Lambda { .. }, "Scheduled") => ("LambdaFunctionScheduled", Key::LambdaFunctionScheduled),
+        (Family::Lambda { .. }, "Succeeded") => ("LambdaFunctionSucceeded", Key::LambdaFunctionSucceeded),
+        (Family::Lambda { .. }, "TimedOut") => ("LambdaFunctionTimedOut", Key::LambdaFunctionTimedOut),
+        (Family::Lambda { .. }, _) => ("LambdaFunctionFailed", Key::LambdaFunctionFailed),
+        (Family::Activity { .. }, "Scheduled") => ("ActivityScheduled", Key::ActivityScheduled),
+        (Family::Activity { .. }, "Started") => ("ActivityStarted", Key::ActivityStarted),
+        (Family::Activity { .. }, "Succeeded") => ("ActivitySucceeded", Key::ActivitySucceeded),
+        (Family::Activity { .. }, "TimedOut") => ("ActivityTimedOut", Key::ActivityTimedOut),
+        (Family::Activity { .. }, _) => ("ActivityFailed", Key::ActivityFailed),
+        (Family::Service { .. }, "Scheduled") => ("TaskScheduled", Key::TaskScheduled),
+        (Family::Service { .. }, "Started") => ("TaskStarted", Key::TaskStarted),
+        (Family::Service { .. }, "Submitted") => ("TaskSubmitted", Key::TaskSubmitted),
+        (Family::Service { .. }, "Succeeded") => ("TaskSucceeded", Key::TaskSucceeded),
+        (Family::Service { .. }, "TimedOut") => ("TaskTimedOut", Key::TaskTimedOut),
+        (Family::Service { .. }, _) => ("TaskFailed", Key::TaskFailed),
     }
 }
 

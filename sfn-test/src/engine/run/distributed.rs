@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::data::{Scope, StateError, eval_payload, runtime_error};
 use super::super::s3::{S3Object, S3Objects};
-use super::{Fault, Frame, Run, error_details, serialized_len};
+use super::{Fault, Frame, Key, Run, error_details, serialized_len};
 use crate::asl::model::*;
 use crate::clock::{Millis, format_timestamp};
 
@@ -129,7 +129,7 @@ impl Run<'_> {
     pub(super) fn map_run_failed(&self, frame: &Frame<'_>, fault: Fault) -> Fault {
         if let Fault::Failed(e) = &fault {
             let details = error_details(e);
-            self.event(frame, "MapRunFailed", || Some(("mapRunFailedEventDetails", details)));
+            self.event(frame, "MapRunFailed", || Some((Key::MapRunFailed, details)));
             self.event(frame, "MapStateFailed", || None);
         }
         fault

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Fault, Frame, Run, raw_text};
+use super::{Fault, Frame, Key, Run, raw_text};
 use crate::asl::jsonata::{Environment, Expression, Template};
 use crate::asl::model::{Choice, Jsonata, State, StateKind};
 use crate::asl::path::PathScope;
@@ -84,11 +84,11 @@ impl<'a> Run<'a> {
         }
         details.insert("state".into(), Value::String(String::from(&*state.name)));
         self.event(frame, "EvaluationFailed", || {
-            Some(("evaluationFailedEventDetails", Value::Object(details)))
+            Some((Key::EvaluationFailed, Value::Object(details)))
         });
         if untouched && matches!(state.kind, StateKind::Map(_)) {
             let failed = super::error_details(error);
-            self.event(frame, "MapStateFailed", || Some(("mapStateFailedEventDetails", failed)));
+            self.event(frame, "MapStateFailed", || Some((Key::MapStateFailed, failed)));
         }
     }
 
