@@ -1677,7 +1677,7 @@ impl<'a> Run<'a> {
                 .is_none()
                 .then_some(self.cfg.default_mock)
                 .flatten()
-                .map(|m| ("(default)".to_string(), m))
+                .map(|m| ("(default)", m))
         });
         if child.is_some() && self.cfg.depth >= MAX_CHILD_DEPTH {
             return Err(self.fail_harness(Error::Scenario(format!(
@@ -1995,7 +1995,7 @@ impl<'a> Run<'a> {
         arn: &str,
         params: &Params,
         frame: &Frame<'_>,
-    ) -> Option<(String, &'m Mock)> {
+    ) -> Option<(&'m str, &'m Mock)> {
         if mocks.is_empty() {
             return None;
         }
@@ -2005,7 +2005,7 @@ impl<'a> Run<'a> {
         // The other keys come from the parameters: listed only when the names found none.
         self.mock_keys(state, resource, arn, params.value(&self.texts), frame)
             .into_iter()
-            .find_map(|key| mocks.get_key_value(&key).map(|(k, m)| (k.clone(), m)))
+            .find_map(|key| mocks.get_key_value(&key).map(|(k, m)| (k.as_str(), m)))
     }
 
     /// True when, before the parameters are evaluated, the mock that answers is certain and
@@ -2869,13 +2869,13 @@ type Answer<'m> = Pin<Box<dyn Future<Output = Result<(TaskResult, bool), Error>>
 /// The mock under the first of a call's keys that needs no parameters: the state's qualified
 /// name (in a Parallel branch or Map iteration), then its name (the order of
 /// [`CallKeys::keys`]).
-fn named_mock<'m>(mocks: &'m BTreeMap<String, Mock>, state: &State, frame: &Frame<'_>) -> Option<(String, &'m Mock)> {
+fn named_mock<'m>(mocks: &'m BTreeMap<String, Mock>, state: &State, frame: &Frame<'_>) -> Option<(&'m str, &'m Mock)> {
     let qualified = frame.qualified(state);
     qualified
         .as_deref()
         .into_iter()
         .chain([&*state.name])
-        .find_map(|key| mocks.get_key_value(key).map(|(k, m)| (k.clone(), m)))
+        .find_map(|key| mocks.get_key_value(key).map(|(k, m)| (k.as_str(), m)))
 }
 
 fn call_identifiers<'v>(resource: &'v Resource, arn: &'v str, parameters: &'v Value, mut f: impl FnMut(&'v str)) {
