@@ -258,23 +258,13 @@ impl Details {
                 with_payload("output", &value.value_in(texts), &context.service_fields(*task))
             }
             Details::Iteration { state, index } => json!({ "name": context.state_name(*state), "index": index }),
-            Details::Service(task) => Value::Object(
-                context
-                    .service_fields(*task)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-            ),
+            Details::Service(task) => Value::Object(context.service_object(*task)),
             Details::Scheduled {
                 task,
                 parameters,
                 timing,
             } => {
-                let mut map: Map<String, Value> = context
-                    .service_fields(*task)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect();
+                let mut map = context.service_object(*task);
                 map.insert("region".into(), Value::String(context.region.to_string()));
                 map.insert("parameters".into(), parameters.value_in(texts));
                 for (k, v) in timing.iter().flat_map(|t| t.fields()) {
@@ -578,12 +568,16 @@ impl EventContext {
     }
 
     /// The name and `Resource` of Task state `id`.
-    pub(crate) fn task_names(&self, id: u32) -> (&Arc<str>, &Arc<str>) {
-        static NONE: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
-        (
-            self.names.get(id as usize).unwrap_or(&NONE),
-            self.tasks.resource(id).unwrap_or(&NONE),
-        )
+    pub(crate) fn task_names(&self, id: u32) -> (&str, &str) {
+        (self.state_name(id), self.tasks.resource(id).map_or("", |r| r))
+    }
+
+    /// `{"resourceType": .., "resource": ..}` of service integration Task `id`.
+    fn service_object(&self, id: u32) -> Map<String, Value> {
+        self.service_fields(id)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
     }
 
     /// `resourceType` and `resource` of service integration Task `id`.

@@ -3070,8 +3070,8 @@ impl PendingCall {
         if let CallOf::Task(id) = self.call.of {
             let (state, resource) = context.task_names(id);
             self.call.of = CallOf::Named {
-                state: Arc::clone(state),
-                resource: Arc::clone(resource),
+                state: Arc::from(state),
+                resource: Arc::from(resource),
             };
         }
         self
@@ -3087,7 +3087,7 @@ impl PendingCall {
         } = self.call;
         let (state, resource) = match &of {
             CallOf::Task(id) => context.task_names(*id),
-            CallOf::Named { state, resource } => (state, resource),
+            CallOf::Named { state, resource } => (&**state, &**resource),
         };
         let call = TaskCall {
             state: state.to_string(),
