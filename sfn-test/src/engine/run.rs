@@ -1711,17 +1711,17 @@ impl<'a> Run<'a> {
             };
             // A mock that answers without waiting needs no future; no deadline (at least a
             // second) can pass before it.
-            let step = match (&child, &mock) {
-                (None, Some((key, mock))) => Some(self.resolve(mock, key, &call, false)),
+            let step = match (&child, mock) {
+                (None, Some((key, mock))) => Some((key, self.resolve(mock, key, &call, false))),
                 _ => None,
             };
-            let outcome = if let Some(Step::Done(answer)) = step {
+            let outcome = if let Some((_, Step::Done(answer))) = step {
                 answer
             } else {
-                let answer = match (child, &mock, step) {
-                    (Some(child), _, _) => self.run_child(child, resource, &call),
-                    (None, Some((key, _)), Some(step)) => Box::pin(self.answer_rest(step, key, &call)),
-                    (None, _, _) => {
+                let answer = match (child, step) {
+                    (Some(child), _) => self.run_child(child, resource, &call),
+                    (None, Some((key, step))) => Box::pin(self.answer_rest(step, key, &call)),
+                    (None, None) => {
                         let keys = self.mock_keys(state, resource, &task.resource, &call.input, frame);
                         return Err(self.fail_harness(Error::UnmockedTask {
                             state: String::from(&*state.name),
