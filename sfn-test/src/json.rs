@@ -15,7 +15,6 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// The JSON type name AWS's messages use (`null`, `boolean`, `number`, `string`, `array`, `object`).
 /// `a == b` for object keys, which are short: up to 16 bytes are compared in place with two
 /// overlapping loads each, where `==` calls the C library's `memcmp`.
 #[inline]
@@ -45,6 +44,7 @@ pub(crate) fn same_key(a: &str, b: &str) -> bool {
     }
 }
 
+/// The JSON type name AWS's messages use (`null`, `boolean`, `number`, `string`, `array`, `object`).
 pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

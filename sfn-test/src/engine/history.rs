@@ -225,8 +225,8 @@ impl Field {
     }
 }
 
-/// A service integration's `resourceType` and `resource`, which its Task events repeat: one
-/// shared copy per Task state, so that an event takes one reference instead of two.
+/// A service integration's `resourceType` and `resource`, which its Task events repeat: kept
+/// once per Task state (in the [`TaskTable`]), and named by the state's number in the events.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ServiceNames {
     pub(crate) resource_type: Arc<str>,

@@ -121,9 +121,10 @@ pub(crate) struct TaskCache {
     sizes: RunSizes,
 }
 
-/// The largest history, path, call list and history text a state machine's executions have had so far: the
-/// next execution starts with room for as many, instead of growing its lists (and copying
-/// them) as a loop or a Map goes on. Capacity only; no execution sees another's data.
+/// The largest history, path, call list and history text a state machine's executions have
+/// had so far: the next execution starts with room for as many, instead of growing its lists
+/// (and copying them) as a loop or a Map goes on. Capacity only; no execution sees another's
+/// data.
 #[derive(Default)]
 pub(crate) struct RunSizes {
     events: std::sync::atomic::AtomicUsize,
@@ -441,7 +442,6 @@ pub(crate) struct Run<'a> {
     /// Two bits per state, by [`State::id`]: entered, and its `Next` taken (the transitions
     /// most states take), so that neither costs a lookup in `seen`.
     marks: RefCell<Vec<u64>>,
-    /// Each Task state's parsed `Resource` and event family, by state address.
     /// The definition's Task states, parsed.
     tasks: Arc<TaskTable>,
     /// States and transitions entered for the first time, added to `visits` at the end.
@@ -1940,7 +1940,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// A Task state's parsed `Resource` and event family, parsed on its first entry.
+    /// A Task state's parsed `Resource` and event family, from the definition's table.
     fn task_resource(&self, state: &State, task: &Task) -> Cow<'_, ParsedTask> {
         match self.tasks.get(state.id) {
             Some(parsed) => Cow::Borrowed(parsed),
@@ -2774,7 +2774,6 @@ enum InPlace<'s> {
     Field(&'s str),
 }
 
-/// The field a JSONPath state's `ResultPath` sets, when it sets one top-level field (`$.name`).
 /// The object template a JSONPath state's result is built from, when it has one: a Pass
 /// state's `Parameters` (without a `Result`), or a `ResultSelector`.
 fn result_template(state: &State) -> Option<(&[(String, Payload)], &crate::asl::model::ObjectShape)> {
@@ -2788,6 +2787,7 @@ fn result_template(state: &State) -> Option<(&[(String, Payload)], &crate::asl::
     }
 }
 
+/// The field a JSONPath state's `ResultPath` sets, when it sets one top-level field (`$.name`).
 fn result_field_of(state: &State) -> Option<&str> {
     match (&state.io.result_path, &state.jsonata) {
         (PathField::Path(path, _), None) => path.top_field(),
