@@ -250,12 +250,12 @@ impl Details {
             Details::Json(v) => Value::clone(v),
             Details::State { field, state, value } => with_payload(
                 field.name(),
-                &value.value_in(texts),
+                value.value_in(texts),
                 &[("name", Value::String(context.state_name(*state).to_string()))],
             ),
-            Details::Payload { field, value, extra } => with_payload(field.name(), &value.value_in(texts), extra),
+            Details::Payload { field, value, extra } => with_payload(field.name(), value.value_in(texts), extra),
             Details::Task { value, task } => {
-                with_payload("output", &value.value_in(texts), &context.service_fields(*task))
+                with_payload("output", value.value_in(texts), &context.service_fields(*task))
             }
             Details::Iteration { state, index } => json!({ "name": context.state_name(*state), "index": index }),
             Details::Service(task) => Value::Object(context.service_object(*task)),
@@ -584,7 +584,7 @@ impl EventContext {
     fn service_fields(&self, id: u32) -> Vec<(&'static str, Value)> {
         self.tasks
             .service_names(id)
-            .map(|n| n.fields().to_vec())
+            .map(|n| Vec::from(n.fields()))
             .unwrap_or_default()
     }
 }
@@ -634,12 +634,12 @@ impl EventLog {
 }
 
 /// `{"input": v, "inputDetails": {"truncated": false}}` plus extra fields.
-pub(crate) fn with_payload(key: &str, value: &Value, extra: &[(&str, Value)]) -> Value {
+pub(crate) fn with_payload(key: &str, value: Value, extra: &[(&str, Value)]) -> Value {
     let mut map = Map::new();
     for (k, v) in extra {
         map.insert((*k).to_string(), v.clone());
     }
-    map.insert(key.to_string(), value.clone());
+    map.insert(key.to_string(), value);
     map.insert(format!("{key}Details"), json!({ "truncated": false }));
     Value::Object(map)
 }

@@ -1885,7 +1885,7 @@ impl<'a> Run<'a> {
             let extra: Vec<_> = std::iter::once(("resource", json!(arn)))
                 .chain(timing.fields())
                 .collect();
-            with_payload("input", params.value(&self.texts), &extra)
+            with_payload("input", params.value(&self.texts).clone(), &extra)
         };
         match family {
             Family::Lambda { arn } => {
@@ -1921,7 +1921,7 @@ impl<'a> Run<'a> {
                 if *pattern != Pattern::RequestResponse {
                     // The service's immediate response (e.g. SendMessage's) is not mocked.
                     family.emit(self, frame, "Submitted", || {
-                        let mut v = with_payload("output", &json!({}), &family.service_fields());
+                        let mut v = with_payload("output", json!({}), &family.service_fields());
                         if let Value::Object(m) = &mut v {
                             m.sort_keys();
                         }
