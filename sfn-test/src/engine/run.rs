@@ -1806,10 +1806,11 @@ impl<'a> Run<'a> {
             let value = value.recorded(&self.texts);
             let details = match family {
                 Family::Service { .. } => Details::Task { value, task: state.id },
-                _ => Details::Payload {
+                // A Lambda function's or an activity's result shows no resource names.
+                Family::Lambda { .. } | Family::Activity { .. } => Details::Payload {
                     field: Field::Output,
                     value,
-                    extra: family.service_fields(),
+                    extra: Box::default(),
                 },
             };
             Some((key, details))
@@ -1903,7 +1904,7 @@ impl<'a> Run<'a> {
                 });
                 family.emit(self, frame, "Started", || json!({ "workerName": "sfn-test" }));
             }
-            Family::Service { pattern, .. } => {
+            Family::Service { names, pattern } => {
                 let (kind, key) = event_names(family, "Scheduled");
                 self.event_details(frame, kind, || {
                     Some((
@@ -1921,7 +1922,7 @@ impl<'a> Run<'a> {
                 if *pattern != Pattern::RequestResponse {
                     // The service's immediate response (e.g. SendMessage's) is not mocked.
                     family.emit(self, frame, "Submitted", || {
-                        let mut v = with_payload("output", json!({}), &family.service_fields());
+                        let mut v = with_payload("output", json!({}), &names.fields());
                         if let Value::Object(m) = &mut v {
                             m.sort_keys();
                         }
@@ -2603,14 +2604,6 @@ impl Family {
                     pattern: resource.pattern(),
                 }
             }
-        }
-    }
-
-    /// `resourceType` and `resource`, which every `Task*` event detail repeats.
-    fn service_fields(&self) -> Box<[(&'static str, Value)]> {
-        match self {
-            Family::Service { names, .. } => Box::new(names.fields()),
-            _ => Box::default(),
         }
     }
 
