@@ -563,7 +563,7 @@ impl std::fmt::Debug for Event {
 
 impl EventContext {
     /// The name of the state numbered `id`.
-    fn state_name(&self, id: u32) -> &str {
+    pub(crate) fn state_name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", |n| n)
     }
 

@@ -3051,8 +3051,8 @@ enum CallOf {
     /// The Task state's [`State::id`], whose name and `Resource` the execution's
     /// [`EventContext`] has.
     Task(u32),
-    /// A child execution's Task: its name and `Resource`.
-    Named { state: Arc<str>, resource: Arc<str> },
+    /// A child execution's Task: its name and `Resource`, as the record shows them.
+    Named { state: String, resource: String },
 }
 
 impl PendingCall {
@@ -3063,8 +3063,8 @@ impl PendingCall {
         if let CallOf::Task(id) = self.call.of {
             let (state, resource) = context.task_names(id);
             self.call.of = CallOf::Named {
-                state: Arc::from(state),
-                resource: Arc::from(resource),
+                state: state.to_string(),
+                resource: resource.to_string(),
             };
         }
         self
@@ -3078,13 +3078,16 @@ impl PendingCall {
             attempt,
             task_token,
         } = self.call;
-        let (state, resource) = match &of {
-            CallOf::Task(id) => context.task_names(*id),
-            CallOf::Named { state, resource } => (&**state, &**resource),
+        let (state, resource) = match of {
+            CallOf::Task(id) => {
+                let (state, resource) = context.task_names(id);
+                (state.to_string(), resource.to_string())
+            }
+            CallOf::Named { state, resource } => (state, resource),
         };
         let call = TaskCall {
-            state: state.to_string(),
-            resource: resource.to_string(),
+            state,
+            resource,
             input: input.value_in(&context.texts),
             attempt,
             task_token,

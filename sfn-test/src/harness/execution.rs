@@ -115,7 +115,7 @@ impl Execution {
 
     /// The name of the state numbered `id` in the execution's definition.
     fn name_of(&self, id: u32) -> &str {
-        self.inner.outcome.context.names.get(id as usize).map_or("", |n| n)
+        self.inner.outcome.context.state_name(id)
     }
 
     /// Whether the execution entered `state`.
