@@ -522,19 +522,11 @@ impl Event {
 
     /// The state name of a `*StateEntered` / `*StateExited` event.
     pub fn state_name(&self) -> Option<&str> {
+        // The engine records every state's entry and exit as `Details::State`.
         match &self.details {
-            Some((Key::StateEntered | Key::StateExited, d)) => match d {
-                Details::State { state, .. } => Some(self.context.state_name(*state)),
-                Details::Json(v) => v.get("name").and_then(Value::as_str),
-                Details::Payload { extra, .. } => {
-                    extra.iter().find(|(k, _)| *k == "name").and_then(|(_, v)| v.as_str())
-                }
-                Details::Fields(_)
-                | Details::Iteration { .. }
-                | Details::Task { .. }
-                | Details::Service(_)
-                | Details::Scheduled { .. } => None,
-            },
+            Some((Key::StateEntered | Key::StateExited, Details::State { state, .. })) => {
+                Some(self.context.state_name(*state))
+            }
             _ => None,
         }
     }

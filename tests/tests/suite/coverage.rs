@@ -131,7 +131,7 @@ fn triggers_are_covered_too() {
 }
 
 #[test]
-fn an_execution_records_each_transition_it_took_once() {
+fn an_execution_records_the_transitions_rules_and_catches_it_took() {
     // Start → Loop (Choice) → Count → Loop → Count → Loop → Call (Task, fails) → caught →
     // Recover → Done: `Count → Loop` twice, the Choice's rule twice and its Default once.
     let sm = StateMachine::from_definition(json!({
