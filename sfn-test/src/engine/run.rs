@@ -453,8 +453,6 @@ pub(crate) struct Run<'a> {
     execution_arn: OnceCell<String>,
     state_machine_arn: OnceCell<String>,
     role_arn: OnceCell<String>,
-    /// `cfg.region`, shared by the events that show it.
-    region: Arc<str>,
     /// Distributed Map Runs and the objects their ResultWriters wrote.
     dmap: distributed::DistributedState,
     /// Reused for writing Task parameters as text.
@@ -520,7 +518,6 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         execution_arn: OnceCell::new(),
         state_machine_arn: OnceCell::new(),
         role_arn: OnceCell::new(),
-        region: Arc::from(cfg.region),
         dmap: distributed::DistributedState::default(),
         scratch: Cell::new(String::new()),
         field_lists: RefCell::new(Vec::new()),
@@ -546,7 +543,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         texts: run.texts.finish(),
         names: Arc::clone(&run.cfg.definition.names),
         tasks: Arc::clone(&run.tasks),
-        region: Arc::clone(&run.region),
+        region: Arc::from(run.cfg.region),
     };
     Ok(Outcome {
         status,
