@@ -99,8 +99,9 @@ pub struct Event {
     pub kind: &'static str,
     /// The `*EventDetails` field name and its value, shaped on demand.
     details: Option<(Key, Details)>,
-    /// What the details refer to: the execution's payload copies and state names.
-    context: EventContext,
+    /// What the details refer to: the execution's payload copies and state names, shared by
+    /// all of its events.
+    context: Arc<EventContext>,
 }
 
 /// An execution's history copies (see [`Texts`]) and the names of its definition's states,
@@ -129,14 +130,14 @@ pub(crate) struct RawEvent {
 
 impl RawEvent {
     /// The event a test reads.
-    pub(crate) fn to_event(&self, context: &EventContext) -> Event {
+    pub(crate) fn to_event(&self, context: &Arc<EventContext>) -> Event {
         Event {
             id: u64::from(self.id),
             previous_event_id: u64::from(self.previous_event_id),
             timestamp: self.timestamp,
             kind: self.kind,
             details: self.details.clone(),
-            context: context.clone(),
+            context: Arc::clone(context),
         }
     }
 }
@@ -714,11 +715,11 @@ mod tests {
                     },
                 )),
             };
-            raw.to_event(&EventContext {
+            raw.to_event(&Arc::new(EventContext {
                 texts: texts.finish(),
                 names: Arc::clone(&names),
                 ..EventContext::default()
-            })
+            }))
         };
         let (a, b) = (entry(""), entry("[1,2,3]"));
         assert_eq!(a, b);

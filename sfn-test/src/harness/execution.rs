@@ -127,7 +127,9 @@ impl Execution {
     pub fn history(&self) -> &[Event] {
         self.inner.history.get_or_init(|| {
             let outcome = &self.inner.outcome;
-            outcome.history.iter().map(|e| e.to_event(&outcome.context)).collect()
+            // One shared context for all of the events, made when the history is first read.
+            let context = std::sync::Arc::new(outcome.context.clone());
+            outcome.history.iter().map(|e| e.to_event(&context)).collect()
         })
     }
 
