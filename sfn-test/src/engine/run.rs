@@ -1556,7 +1556,8 @@ impl<'a> Run<'a> {
         let parsed = self.task_resource(state, task);
         let parsed = &parsed;
         if task.retry.is_empty() && task.catch.is_empty() {
-            // Nothing to retry or catch: the one attempt's result is the state's.
+            // Nothing to retry or catch: the one attempt's result is the state's, awaited here
+            // without `with_retry`'s future around it (3% of task-mocked's instructions).
             let output = self
                 .task_attempt(state, task, parsed, Cow::Owned(input), frame, entered_time, 0, 1)
                 .await?;
