@@ -112,7 +112,7 @@ pub(crate) struct EventContext {
     pub(crate) names: Arc<[Arc<str>]>,
     /// The definition's Task states: a service integration's names.
     pub(crate) tasks: Arc<TaskTable>,
-    pub(crate) region: Arc<str>,
+    pub(crate) region: &'static str,
 }
 
 /// An event as the engine records it: its details refer to the execution's [`EventContext`]
@@ -318,17 +318,6 @@ impl Recorded {
         }
     }
 
-    /// A copy with text of its own, outside any execution's [`Texts`]: the execution's input,
-    /// which `$$.Execution.Input` reads while the execution runs.
-    pub(crate) fn of(value: &Value) -> Recorded {
-        let mut text = String::new();
-        if crate::json::write_compact(value, &mut text) {
-            Recorded::Text(Arc::new(text))
-        } else {
-            Recorded::Value(Arc::new(value.clone()))
-        }
-    }
-
     /// The payload, as recorded; a span's text is in `texts` (see [`Recorded::text_in`]).
     pub(crate) fn value_in(&self, texts: &str) -> Value {
         match self {
@@ -474,6 +463,14 @@ impl Texts {
             buf.push(']');
             true
         })
+    }
+
+    /// The copy's value, read while the execution runs (from its text, where it has one).
+    pub(crate) fn value_of(&self, copy: &Recorded) -> Value {
+        match copy {
+            Recorded::Span(_) => copy.value_in(&self.buf.borrow()),
+            other => other.value_in(""),
+        }
     }
 
     /// Calls `read` with the copy's text, when it is text: a span of this running execution
@@ -645,11 +642,12 @@ mod tests {
     fn floats_are_kept_as_values() {
         let v = json!({ "a": [1, 0.1] });
         assert!(!crate::json::write_compact(&v, &mut String::new()));
-        assert!(matches!(Recorded::of(&v), Recorded::Value(_)));
-        assert_eq!(Recorded::of(&v).value_in(""), v);
+        let texts = Texts::default();
+        assert!(matches!(texts.of(&v), Recorded::Value(_)));
+        assert_eq!(texts.value_of(&texts.of(&v)), v);
         let exact = json!({ "s": "é \"q\"\n", "n": [u64::MAX, i64::MIN] });
-        assert!(matches!(Recorded::of(&exact), Recorded::Text(_)));
-        assert_eq!(Recorded::of(&exact).value_in(""), exact);
+        assert!(matches!(texts.of(&exact), Recorded::Span(_)));
+        assert_eq!(texts.value_of(&texts.of(&exact)), exact);
     }
 
     #[test]

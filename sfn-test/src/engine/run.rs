@@ -45,7 +45,7 @@ pub(crate) struct RunConfig<'a> {
     pub definition: &'a Definition,
     pub state_machine_name: &'a str,
     pub account: &'a str,
-    pub region: &'a str,
+    pub region: &'static str,
     pub execution_name: &'a str,
     pub start: Millis,
     pub seed: u64,
@@ -241,8 +241,9 @@ pub struct Visits {
 /// pointers only when read.
 #[derive(Debug, Default)]
 pub(crate) struct RawVisits {
-    /// Choice rules, retries and catches (rare), already as sets.
-    pub rest: Visits,
+    /// Choice rules, retries and catches (rare), already as sets; `None` when there were none
+    /// (dropping five empty sets costs more than a simple state).
+    pub rest: Option<Box<Visits>>,
     pub states: Vec<u32>,
     pub transitions: Vec<(u32, u32)>,
     /// The definition's JSON pointers, by state number.
@@ -251,7 +252,7 @@ pub(crate) struct RawVisits {
 
 impl RawVisits {
     pub(crate) fn to_visits(&self) -> Visits {
-        let mut visits = self.rest.clone();
+        let mut visits = self.rest.as_deref().cloned().unwrap_or_default();
         let pointer = |id: u32| {
             self.pointers
                 .get(id as usize)
@@ -287,7 +288,8 @@ pub(crate) struct Outcome {
     pub calls: Vec<PendingCall>,
     pub end: Millis,
     pub visits: RawVisits,
-    pub variables: BTreeMap<String, Map<String, Value>>,
+    /// `None` when no state assigned variables.
+    pub variables: Option<BTreeMap<String, Map<String, Value>>>,
     /// The objects the execution's ResultWriters wrote to the virtual S3.
     pub s3_objects: Vec<super::s3::S3Object>,
 }
@@ -427,8 +429,10 @@ pub(crate) struct Run<'a> {
     path: RefCell<Vec<u32>>,
     top_path: RefCell<Vec<usize>>,
     calls: RefCell<Vec<PendingCall>>,
-    visits: RefCell<Visits>,
-    variables_at: RefCell<BTreeMap<String, Map<String, Value>>>,
+    /// Choice rules, retries and catches taken, made at the first (see [`RawVisits::rest`]).
+    visits: RefCell<Option<Box<Visits>>>,
+    /// Made at the first Assign (as are [`Outcome::variables`]).
+    variables_at: RefCell<Option<BTreeMap<String, Map<String, Value>>>>,
     rng: Cell<u64>,
     external: Cell<usize>,
     detached_steps: Cell<usize>,
@@ -471,9 +475,13 @@ struct FieldList<'r> {
 
 impl Drop for FieldList<'_> {
     fn drop(&mut self) {
-        let mut list = std::mem::take(&mut self.list);
-        list.clear();
-        self.pool.borrow_mut().push(list);
+        // A list that never held a field has no buffer to keep (and pooling it would cost the
+        // pool's own).
+        if self.list.capacity() > 0 {
+            let mut list = std::mem::take(&mut self.list);
+            list.clear();
+            self.pool.borrow_mut().push(list);
+        }
     }
 }
 
@@ -491,15 +499,18 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
     let (seen_events, seen_path, seen_calls, seen_text) = cfg.sizes.map(RunSizes::get).unwrap_or_default();
     let events = if cfg.record_history { events.max(seen_events) } else { 0 };
     let (path_room, tasks) = (n.max(seen_path), tasks.max(seen_calls));
+    // The input's copy is the buffer's first: `$$.Execution.Input` and `ExecutionStarted`.
+    let texts = Texts::with_capacity(seen_text);
+    let input_copy = texts.of(&input);
     let run = Run {
         clock: Clock::new(cfg.start),
         log: RefCell::new(EventLog::new(cfg.record_history, events)),
-        texts: Texts::with_capacity(seen_text),
+        texts,
         path: RefCell::new(Vec::with_capacity(path_room)),
         top_path: RefCell::new(Vec::with_capacity(path_room)),
         calls: RefCell::new(Vec::with_capacity(tasks)),
-        visits: RefCell::new(Visits::default()),
-        variables_at: RefCell::new(BTreeMap::new()),
+        visits: RefCell::new(None),
+        variables_at: RefCell::new(None),
         rng: Cell::new(cfg.seed ^ 0x9E37_79B9_7F4A_7C15),
         external: Cell::new(0),
         detached_steps: Cell::new(0),
@@ -514,7 +525,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
             .unwrap_or_else(|| Arc::new(TaskTable::of(cfg.definition))),
         new_states: RefCell::new(Vec::with_capacity(n)),
         new_transitions: RefCell::new(Vec::with_capacity(n)),
-        input: Recorded::of(&input),
+        input: input_copy,
         execution_arn: OnceCell::new(),
         state_machine_arn: OnceCell::new(),
         role_arn: OnceCell::new(),
@@ -543,7 +554,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         texts: run.texts.finish(),
         names: Arc::clone(&run.cfg.definition.names),
         tasks: Arc::clone(&run.tasks),
-        region: Arc::from(run.cfg.region),
+        region: run.cfg.region,
     };
     Ok(Outcome {
         status,
@@ -713,6 +724,11 @@ impl<'a> Run<'a> {
     }
 
     /// What the execution visited.
+    /// The choice rules, retries and catches taken so far, to add one to.
+    fn rare_visits(&self) -> std::cell::RefMut<'_, Visits> {
+        std::cell::RefMut::map(self.visits.borrow_mut(), |v| &mut **v.get_or_insert_with(Box::default))
+    }
+
     fn visits(&self) -> RawVisits {
         RawVisits {
             rest: self.visits.take(),
@@ -1145,7 +1161,7 @@ impl<'a> Run<'a> {
         let mut ctx = json!({
             "Execution": {
                 "Id": self.execution_arn(),
-                "Input": self.input.value_in(""),
+                "Input": self.texts.value_of(&self.input),
                 "Name": self.cfg.execution_name,
                 "RoleArn": self.role_arn(),
                 "StartTime": format_timestamp(self.cfg.start),
@@ -1325,8 +1341,7 @@ impl<'a> Run<'a> {
                 // A rule index (or `usize::MAX` for `Default`) is never a state's address, so it
                 // cannot be mistaken for a transition.
                 if self.first_visit(state, rule) {
-                    self.visits
-                        .borrow_mut()
+                    self.rare_visits()
                         .choice_rules
                         .insert((String::from(&*state.pointer), rule));
                 }
@@ -1424,6 +1439,7 @@ impl<'a> Run<'a> {
             }
             self.variables_at
                 .borrow_mut()
+                .get_or_insert_default()
                 .insert(String::from(&*state.name), map.clone());
         }
         Ok(())
@@ -1495,10 +1511,7 @@ impl<'a> Run<'a> {
                     let delay = self.backoff(r, counts[i]);
                     counts[i] += 1;
                     retry_count += 1;
-                    self.visits
-                        .borrow_mut()
-                        .retries
-                        .insert((String::from(&*state.pointer), i));
+                    self.rare_visits().retries.insert((String::from(&*state.pointer), i));
                     self.clock.pause(delay).await;
                     continue;
                 }
@@ -1508,10 +1521,7 @@ impl<'a> Run<'a> {
                 .enumerate()
                 .find(|(_, c)| matches_error(&c.error_equals, &error.error))
             {
-                self.visits
-                    .borrow_mut()
-                    .catches
-                    .insert((String::from(&*state.pointer), i));
+                self.rare_visits().catches.insert((String::from(&*state.pointer), i));
                 let error_output = error_object(&error);
                 let vars = frame.scopes();
                 let ctx_fn = || self.context_object(state, entered_time, retry_count, frame, None);

@@ -166,7 +166,7 @@ impl Execution {
 
     /// The workflow variables as they were after `state` assigned them.
     pub fn variables_at(&self, state: &str) -> Option<&Map<String, Value>> {
-        self.inner.outcome.variables.get(state)
+        self.inner.outcome.variables.as_ref()?.get(state)
     }
 
     /// The virtual time the execution took.

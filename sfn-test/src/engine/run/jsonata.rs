@@ -190,6 +190,7 @@ impl<'a> Run<'a> {
         }
         self.variables_at
             .borrow_mut()
+            .get_or_insert_default()
             .insert(String::from(&*state.name), map.clone());
     }
 
@@ -216,8 +217,7 @@ impl<'a> Run<'a> {
                 }
             };
             if taken {
-                self.visits
-                    .borrow_mut()
+                self.rare_visits()
                     .choice_rules
                     .insert((String::from(&*state.pointer), i));
                 // A rule's own Assign and Output take the place of the state's (conformance
@@ -240,8 +240,7 @@ impl<'a> Run<'a> {
             )
             .into());
         };
-        self.visits
-            .borrow_mut()
+        self.rare_visits()
             .choice_rules
             .insert((String::from(&*state.pointer), usize::MAX));
         let output = self.jsonata_finish(state, io, scope, None, None, frame)?;
