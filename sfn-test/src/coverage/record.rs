@@ -105,7 +105,7 @@ fn plan_of(sm: &StateMachine) -> Coverage {
     // The same file reached by two paths (`tests/../statemachine/x.asl.json`) is one record.
     let source = std::fs::canonicalize(&sm.source.0).map_or_else(|_| sm.source.0.clone(), |p| p.display().to_string());
     let mut plan = Coverage {
-        name: sm.name.clone(),
+        name: sm.name.to_string(),
         source,
         ..Coverage::default()
     };

@@ -113,6 +113,9 @@ pub(crate) struct EventContext {
     /// The definition's Task states: a service integration's names.
     pub(crate) tasks: Arc<TaskTable>,
     pub(crate) region: &'static str,
+    /// The account and state machine that `ExecutionStarted`'s `roleArn` names.
+    pub(crate) account: &'static str,
+    pub(crate) state_machine: Arc<str>,
 }
 
 /// An event as the engine records it: its details refer to the execution's [`EventContext`]
@@ -175,6 +178,9 @@ pub(crate) enum Details {
     /// `{"name": .., "index": index}`: a Map iteration's events; `state` is the Map
     /// state's [`State::id`](crate::asl::State).
     Iteration { state: u32, index: usize },
+    /// `ExecutionStarted`: [`with_payload`]`("input", value, [("roleArn", ..)])`, the role's ARN
+    /// made from the [`EventContext`]'s names when read.
+    Started(Recorded),
     /// [`with_payload`]`(field, value, extra)`.
     Payload {
         field: Field,
@@ -253,6 +259,14 @@ impl Details {
                 field.name(),
                 value.value_in(texts),
                 &[("name", Value::String(context.state_name(*state).to_string()))],
+            ),
+            Details::Started(value) => with_payload(
+                "input",
+                value.value_in(texts),
+                &[(
+                    "roleArn",
+                    Value::String(crate::engine::role_arn(context.account, &context.state_machine)),
+                )],
             ),
             Details::Payload { field, value, extra } => with_payload(field.name(), value.value_in(texts), extra),
             Details::Task { value, task } => {

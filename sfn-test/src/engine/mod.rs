@@ -12,6 +12,6 @@ mod s3;
 
 pub use history::Event;
 pub use run::{CallRecord, Status, Visits};
-pub(crate) use run::{ChildMachine, Outcome, PendingCall, RunConfig, TaskCache, execute};
+pub(crate) use run::{ChildMachine, Outcome, PendingCall, RunConfig, TaskCache, execute, role_arn};
 pub use s3::S3Object;
 pub(crate) use s3::S3Objects;

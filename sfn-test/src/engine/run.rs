@@ -43,8 +43,9 @@ const PAYLOAD_LIMIT: usize = 262_144;
 #[derive(Clone)]
 pub(crate) struct RunConfig<'a> {
     pub definition: &'a Definition,
-    pub state_machine_name: &'a str,
-    pub account: &'a str,
+    /// Shared with the execution's events (its role's ARN) and the [`Execution`](crate::Execution).
+    pub state_machine_name: &'a Arc<str>,
+    pub account: &'static str,
     pub region: &'static str,
     pub execution_name: &'a str,
     pub start: Millis,
@@ -555,6 +556,8 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         names: Arc::clone(&run.cfg.definition.names),
         tasks: Arc::clone(&run.tasks),
         region: run.cfg.region,
+        account: run.cfg.account,
+        state_machine: Arc::clone(run.cfg.state_machine_name),
     };
     Ok(Outcome {
         status,
@@ -569,6 +572,12 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         variables: run.variables_at.take(),
         s3_objects: run.dmap.take_written(),
     })
+}
+
+/// The ARN of the role an execution of state machine `name` runs as, joined without the
+/// formatter: `ExecutionStarted` and the context object show it.
+pub(crate) fn role_arn(account: &str, name: &str) -> String {
+    ["arn:aws:iam::", account, ":role/", name, "-role"].concat()
 }
 
 /// How many of the pairs `Run::seen` got last are kept for a lookup without hashing.
@@ -679,11 +688,8 @@ impl<'a> Run<'a> {
         self.role_arn.get_or_init(|| self.new_role_arn())
     }
 
-    /// The execution role's ARN, joined without the formatter: every execution's first event
-    /// shows it (as a string of its own, so it is not kept twice).
     fn new_role_arn(&self) -> String {
-        let cfg = &self.cfg;
-        ["arn:aws:iam::", cfg.account, ":role/", cfg.state_machine_name, "-role"].concat()
+        role_arn(self.cfg.account, self.cfg.state_machine_name)
     }
 
     fn event(&self, frame: &Frame<'_>, kind: &'static str, details: impl FnOnce() -> Option<(Key, Value)>) -> u64 {
@@ -782,14 +788,7 @@ impl<'a> Run<'a> {
         let (variables, prefix) = EMPTY.with(|(v, p)| (Rc::clone(v), Rc::clone(p)));
         let frame = Frame::new(None, variables, prefix, 0);
         self.event_details(&frame, "ExecutionStarted", || {
-            Some((
-                Key::ExecutionStarted,
-                Details::Payload {
-                    field: Field::Input,
-                    value: self.input.clone(),
-                    extra: Box::new([("roleArn", Value::String(self.new_role_arn()))]),
-                },
-            ))
+            Some((Key::ExecutionStarted, Details::Started(self.input.clone())))
         });
         // AWS records the first state's entered event with previousEventId 0.
         frame.last_event.set(0);
@@ -1167,7 +1166,7 @@ impl<'a> Run<'a> {
                 "StartTime": format_timestamp(self.cfg.start),
                 "RedriveCount": 0,
             },
-            "StateMachine": { "Id": self.state_machine_arn(), "Name": self.cfg.state_machine_name },
+            "StateMachine": { "Id": self.state_machine_arn(), "Name": &**self.cfg.state_machine_name },
             "State": { "EnteredTime": format_timestamp(entered_time), "Name": &*state.name },
         });
         // Express executions cannot be redriven: their context has no RedriveCount.

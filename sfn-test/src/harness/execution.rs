@@ -32,12 +32,12 @@ struct Inner {
     /// The history as the API shows it, made on first read.
     history: OnceLock<Vec<Event>>,
     start: Millis,
-    state_machine: String,
+    state_machine: std::sync::Arc<str>,
     trigger: Option<String>,
 }
 
 impl Execution {
-    pub(crate) fn new(mut outcome: Outcome, start: Millis, state_machine: String) -> Self {
+    pub(crate) fn new(mut outcome: Outcome, start: Millis, state_machine: std::sync::Arc<str>) -> Self {
         let pending_calls = Mutex::new(std::mem::take(&mut outcome.calls));
         Execution {
             inner: Box::new(Inner {

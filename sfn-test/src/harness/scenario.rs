@@ -41,7 +41,8 @@ pub struct Scenario<'m> {
     default_mock: Option<Mock>,
     start: Millis,
     seed: u64,
-    execution_name: String,
+    /// Borrowed while it is the default: no allocation for a scenario that keeps it.
+    execution_name: std::borrow::Cow<'static, str>,
     history_limit: usize,
     record_history: bool,
     timeout: Duration,
@@ -157,7 +158,7 @@ impl<'m> Scenario<'m> {
     /// The execution's name (default `test-execution`).
     #[must_use]
     pub fn execution_name(mut self, name: impl Into<String>) -> Self {
-        self.execution_name = name.into();
+        self.execution_name = std::borrow::Cow::Owned(name.into());
         self
     }
 
@@ -304,7 +305,7 @@ impl<'m> Scenario<'m> {
                 m.clone(),
                 Arc::clone(&permissions),
                 env.clone(),
-                self.execution_name.clone(),
+                self.execution_name.to_string(),
             )
         };
         let wrap = |map: &BTreeMap<String, Mock>| map.iter().map(|(k, m)| (k.clone(), guard(m))).collect();

@@ -15,7 +15,7 @@ use crate::sam::{StateMachineSpec, Template, WorkflowType};
 pub struct StateMachine {
     pub(crate) definition: Definition,
     pub(crate) json: Value,
-    pub(crate) name: String,
+    pub(crate) name: std::sync::Arc<str>,
     pub(crate) source: Source,
     pub(crate) resources: BTreeMap<String, String>,
     pub(crate) spec: Option<StateMachineSpec>,
@@ -58,7 +58,7 @@ impl StateMachine {
         Ok(StateMachine {
             definition,
             json: spec.definition.clone(),
-            name: spec.name.clone(),
+            name: spec.name.as_str().into(),
             source,
             resources: spec.resources.clone(),
             express: spec.workflow_type == WorkflowType::Express,
@@ -112,7 +112,7 @@ impl StateMachine {
         Ok(StateMachine {
             definition,
             json,
-            name,
+            name: name.into(),
             source,
             resources: BTreeMap::new(),
             spec: None,
@@ -133,7 +133,7 @@ impl StateMachine {
     /// Sets the state machine's name (used in ARNs and the context object).
     #[must_use]
     pub fn named(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
+        self.name = name.into().into();
         self
     }
 

@@ -312,6 +312,24 @@ fn history_has_aws_event_shapes() {
 }
 
 #[test]
+fn execution_started_names_the_role_the_context_object_shows() {
+    // `ExecutionStarted`'s `roleArn` and `$$.Execution.RoleArn` are the execution's role; ours
+    // is the synthetic role of the state machine's name.
+    let sm = machine(json!({
+        "StartAt": "P",
+        "States": { "P": { "Type": "Pass", "Parameters": { "role.$": "$$.Execution.RoleArn" }, "End": true } }
+    }))
+    .named("Orders");
+    let run = sm.scenario().input(json!({ "a": 1 })).run().unwrap();
+    let role = "arn:aws:iam::123456789012:role/Orders-role";
+    assert_eq!(run.output(), Some(&json!({ "role": role })));
+    assert_eq!(
+        run.history()[0].to_json()["executionStartedEventDetails"],
+        json!({ "input": { "a": 1 }, "inputDetails": { "truncated": false }, "roleArn": role })
+    );
+}
+
+#[test]
 fn express_workflows_have_express_arns_and_no_redrive_count() {
     // Conformance `express.test_express_sync.TestExpressSync.test_query_runtime_memory`.
     let sm = machine(json!({

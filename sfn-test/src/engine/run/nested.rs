@@ -21,7 +21,7 @@ pub(crate) struct ChildMachine<'a> {
     /// Its ARN, as the parent's `StateMachineArn` parameter names it.
     pub arn: String,
     /// Its name.
-    pub name: &'a str,
+    pub name: &'a std::sync::Arc<str>,
     /// Its definition.
     pub definition: &'a Definition,
     /// Its template's synthetic identifiers → logical ids.
