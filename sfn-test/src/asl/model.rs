@@ -187,6 +187,10 @@ pub struct ObjectShape {
     /// Per field, its text up to the value (`"key":`), with the value too for a constant
     /// (`true` then) whose text is exact (no float).
     pub(crate) text: Vec<(String, bool)>,
+    /// The object's text around its values that are not complete constants: the first piece
+    /// opens it, the last closes it, one between each two such values (what
+    /// `data::write_produced` writes a result built from the template with).
+    pub(crate) pieces: Vec<String>,
 }
 
 impl ObjectShape {
@@ -211,8 +215,20 @@ impl ObjectShape {
                 }
                 (text, complete)
             })
-            .collect();
-        ObjectShape { value, text }
+            .collect::<Vec<_>>();
+        let mut pieces = vec![String::from("{")];
+        for (i, (field, complete)) in text.iter().enumerate() {
+            let piece = pieces.last_mut().expect("pieces start with one");
+            if i > 0 {
+                piece.push(',');
+            }
+            piece.push_str(field);
+            if !complete {
+                pieces.push(String::new());
+            }
+        }
+        pieces.last_mut().expect("pieces start with one").push('}');
+        ObjectShape { value, text, pieces }
     }
 }
 

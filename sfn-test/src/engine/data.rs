@@ -329,6 +329,43 @@ pub(crate) fn write_shaped(value: &Value, fields: &[(String, Payload)], shape: &
     write_compact(value, out)
 }
 
+/// [`write_shaped`] of a value known to be built from template `fields` (its names in order,
+/// its constants the template's): only the values that are not complete constants are
+/// written, between the shape's prepared pieces.
+pub(crate) fn write_produced(
+    value: &Value,
+    fields: &[(String, Payload)],
+    shape: &ObjectShape,
+    out: &mut String,
+) -> bool {
+    let Value::Object(map) = value else {
+        return write_shaped(value, fields, shape, out);
+    };
+    if map.len() != fields.len() {
+        return write_shaped(value, fields, shape, out);
+    }
+    #[cfg(debug_assertions)]
+    let start = out.len();
+    let mut pieces = shape.pieces.iter();
+    out.push_str(pieces.next().map_or("{", String::as_str));
+    for (v, (_, complete)) in map.values().zip(&shape.text) {
+        if !complete {
+            if !crate::json::write_compact(v, out) {
+                return false;
+            }
+            out.push_str(pieces.next().map_or("}", String::as_str));
+        }
+    }
+    #[cfg(debug_assertions)]
+    {
+        let mut expected = String::new();
+        if write_shaped(value, fields, shape, &mut expected) {
+            debug_assert_eq!(out[start..], expected, "a produced result's text is its shaped text");
+        }
+    }
+    true
+}
+
 /// Whether `target` is an object with exactly the names of `fields`, in their order: the
 /// result built from `fields` then has its shape, and `ResultPath` can write it into the
 /// object's values instead of replacing the object (see [`eval_fields`] and

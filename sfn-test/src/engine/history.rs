@@ -436,6 +436,13 @@ impl Texts {
             .unwrap_or_else(|| Recorded::Value(Arc::new(value.clone())))
     }
 
+    /// [`Texts::of`], the text written by `write` (which writes `value`'s compact text, or
+    /// declines at a float).
+    pub(crate) fn of_written(&self, value: &Value, write: impl FnOnce(&mut String) -> bool) -> Recorded {
+        self.written(write)
+            .unwrap_or_else(|| Recorded::Value(Arc::new(value.clone())))
+    }
+
     /// [`Texts::of`], noting where an object's top-level fields are in the text; `false` when
     /// there is no text to note them in.
     pub(crate) fn of_fields(&self, value: &Value, fields: &mut Vec<FieldSpan>) -> (Recorded, bool) {

@@ -367,6 +367,9 @@ enum Produced {
     /// an in-place write): the address of the output's first field, which no other live object
     /// has, so the history can check it still holds this output.
     Field(usize),
+    /// The state's result, made by writing its template's values into its input of the same
+    /// shape (see [`Produced::Field`] for the address).
+    Whole(usize),
 }
 
 impl<'p> Frame<'p> {
@@ -954,9 +957,26 @@ impl<'a> Run<'a> {
                                 let to = &definition.states[n];
                                 result_field_of(to).is_some() || output_is_input(to)
                             });
-                            let (copy, known) = self.copy_of(&output, wanted, fields);
-                            fields_known = known;
-                            copy
+                            match whole_result_template(state) {
+                                // The output is the template's result itself: its text is
+                                // written from the template's (see `data::write_shaped`).
+                                Some((template, shape)) if !wanted => {
+                                    fields_known = false;
+                                    let made = matches!(produced, Some(Produced::Whole(first)) if first_field(&output) == Some(first));
+                                    self.texts.of_written(&output, |out| {
+                                        if made {
+                                            data::write_produced(&output, template, shape, out)
+                                        } else {
+                                            data::write_shaped(&output, template, shape, out)
+                                        }
+                                    })
+                                }
+                                _ => {
+                                    let (copy, known) = self.copy_of(&output, wanted, fields);
+                                    fields_known = known;
+                                    copy
+                                }
+                            }
                         }
                     })
                 };
@@ -1060,7 +1080,9 @@ impl<'a> Run<'a> {
     ) {
         match target {
             InPlace::Whole => {
-                data::assign_fields(fields, &mut values, input);
+                if data::assign_fields(fields, &mut values, input) {
+                    frame.produced.replace(first_field(input).map(Produced::Whole));
+                }
             }
             InPlace::Field(key) => {
                 let written = input
@@ -2785,6 +2807,19 @@ fn result_template(state: &State) -> Option<(&[(String, Payload)], &crate::asl::
         Payload::Object { fields, shape } => Some((fields, shape)),
         _ => None,
     }
+}
+
+/// [`result_template`], when the state's output is that template's result as it is (a JSONPath
+/// state whose `ResultPath` and `OutputPath` are `$`).
+fn whole_result_template(state: &State) -> Option<(&[(String, Payload)], &crate::asl::model::ObjectShape)> {
+    let io = &state.io;
+    if state.jsonata.is_some()
+        || !matches!(io.result_path, PathField::Default)
+        || !matches!(io.output_path, PathField::Default)
+    {
+        return None;
+    }
+    result_template(state)
 }
 
 /// The field a JSONPath state's `ResultPath` sets, when it sets one top-level field (`$.name`).

@@ -791,3 +791,41 @@ fn map_iterations_keep_their_variables_to_themselves() {
         Some(&json!([{ "mine": 1 }, { "mine": 2 }, { "mine": 3 }]))
     );
 }
+
+#[test]
+fn a_chain_of_same_shape_results_shows_each_output_in_the_history_in_template_order() {
+    // Each Pass replaces its input with its Parameters' result (ResultPath `$`): names in the
+    // template's order, constants as written, paths resolved against the previous result. A
+    // float constant (`0.5`) and a string one (`"x"`) take different ways into the history.
+    for (f, f_text) in [(json!(0.5), "0.5"), (json!("x"), r#""x""#)] {
+        let step = |n: u64, next: Option<&str>| {
+            let mut state = json!({
+                "Type": "Pass",
+                "Parameters": { "z": n, "meta": { "k": [n] }, "seed.$": "$.seed", "f": f, "a.$": "$.z" },
+            });
+            match next {
+                Some(next) => state["Next"] = json!(next),
+                None => state["End"] = json!(true),
+            }
+            state
+        };
+        let sm = machine(json!({
+            "StartAt": "S0",
+            "States": {
+                "S0": { "Type": "Pass", "Parameters": { "z": 0, "meta": { "k": [0] }, "seed.$": "$.seed", "f": f, "a": null }, "Next": "S1" },
+                "S1": step(1, Some("S2")),
+                "S2": step(2, None),
+            }
+        }));
+        let run = sm.scenario().input(json!({ "seed": "s" })).run().unwrap();
+        let exited: Vec<String> = run
+            .history()
+            .iter()
+            .filter(|e| e.kind == "PassStateExited")
+            .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
+            .collect();
+        let expected = |z: u64, a: &str| format!(r#"{{"z":{z},"meta":{{"k":[{z}]}},"seed":"s","f":{f_text},"a":{a}}}"#);
+        assert_eq!(exited, [expected(0, "null"), expected(1, "0"), expected(2, "1")]);
+        assert_eq!(serde_json::to_string(run.output().unwrap()).unwrap(), expected(2, "1"));
+    }
+}
