@@ -367,6 +367,9 @@ enum Produced {
     /// an in-place write): the address of the output's first field, which no other live object
     /// has, so the history can check it still holds this output.
     Field(usize),
+    /// [`Produced::Field`], the field's value made by writing the template's values into the
+    /// object of the same shape there.
+    FieldMade(usize),
     /// The state's result, made by writing its template's values into its input of the same
     /// shape (see [`Produced::Field`] for the address).
     Whole(usize),
@@ -936,10 +939,16 @@ impl<'a> Run<'a> {
                     // The output is still the object the state marked: its copy is the input's
                     // with that one field written again.
                     let changed = match produced {
-                        Some(Produced::Field(first)) if fields_known && first_field(&output) == Some(first) => {
+                        Some(Produced::Field(first) | Produced::FieldMade(first))
+                            if fields_known && first_field(&output) == Some(first) =>
+                        {
+                            let made = matches!(produced, Some(Produced::FieldMade(_)));
                             result_field_of(state).and_then(|key| {
                                 let value = data::top_field(&output, key)?;
                                 let write = |out: &mut String| match result_template(state) {
+                                    Some((template, shape)) if made => {
+                                        data::write_produced(value, template, shape, out)
+                                    }
                                     Some((template, shape)) => data::write_shaped(value, template, shape, out),
                                     None => crate::json::write_compact(value, out),
                                 };
@@ -1090,7 +1099,7 @@ impl<'a> Run<'a> {
                     .and_then(|m| crate::asl::path::field_mut(m, key))
                     .is_some_and(|v| data::assign_fields(fields, &mut values, v));
                 if written {
-                    frame.produced.replace(first_field(input).map(Produced::Field));
+                    frame.produced.replace(first_field(input).map(Produced::FieldMade));
                 }
             }
         }

@@ -829,3 +829,38 @@ fn a_chain_of_same_shape_results_shows_each_output_in_the_history_in_template_or
         assert_eq!(serde_json::to_string(run.output().unwrap()).unwrap(), expected(2, "1"));
     }
 }
+
+#[test]
+fn results_set_into_one_field_show_in_the_history_with_the_rest_of_the_input() {
+    // `ResultPath: $.last` sets one field and keeps the others where they are; the result has
+    // its template's names in order and its constants as written.
+    let step = |n: u64, next: Option<&str>| {
+        let mut state = json!({
+            "Type": "Pass",
+            "Parameters": { "i": n, "tag": "t", "prev.$": "$.last.i", "a.$": "$.a" },
+            "ResultPath": "$.last",
+        });
+        match next {
+            Some(next) => state["Next"] = json!(next),
+            None => state["End"] = json!(true),
+        }
+        state
+    };
+    let sm = machine(json!({
+        "StartAt": "S0",
+        "States": { "S0": step(0, Some("S1")), "S1": step(1, Some("S2")), "S2": step(2, None) }
+    }));
+    let input = json!({ "a": [1, "x"], "last": { "i": -1, "tag": "t", "prev": null, "a": null }, "z": true });
+    let run = sm.scenario().input(input).run().unwrap();
+    let exited: Vec<String> = run
+        .history()
+        .iter()
+        .filter(|e| e.kind == "PassStateExited")
+        .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
+        .collect();
+    let expected = |i: i64, prev: i64| {
+        format!(r#"{{"a":[1,"x"],"last":{{"i":{i},"tag":"t","prev":{prev},"a":[1,"x"]}},"z":true}}"#)
+    };
+    assert_eq!(exited, [expected(0, -1), expected(1, 0), expected(2, 1)]);
+    assert_eq!(serde_json::to_string(run.output().unwrap()).unwrap(), expected(2, 1));
+}
