@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -53,21 +52,21 @@ impl Timers {
     }
 }
 
-/// A virtual clock shared by everything one execution runs.
-#[derive(Clone, Debug)]
+/// A virtual clock shared by everything one execution runs: its sleeps borrow it.
+#[derive(Debug)]
 pub(crate) struct Clock {
-    state: Rc<RefCell<ClockState>>,
+    state: RefCell<ClockState>,
 }
 
 impl Clock {
     pub(crate) fn new(start: Millis) -> Self {
         Clock {
-            state: Rc::new(RefCell::new(ClockState {
+            state: RefCell::new(ClockState {
                 now: start,
                 next_seq: 0,
                 timers: Timers::default(),
                 others: 0,
-            })),
+            }),
         }
     }
 
@@ -76,7 +75,7 @@ impl Clock {
     }
 
     /// A future that completes once virtual time reaches `due`.
-    pub(crate) fn sleep_until(&self, due: Millis) -> Sleep {
+    pub(crate) fn sleep_until(&self, due: Millis) -> Sleep<'_> {
         let mut state = self.state.borrow_mut();
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -85,7 +84,7 @@ impl Clock {
             state.timers.insert((due, seq));
         }
         Sleep {
-            clock: self.clone(),
+            clock: self,
             key: (due, seq),
             registered,
         }
@@ -94,7 +93,7 @@ impl Clock {
     /// A sleep that is awaited at once with nothing raced against it (a Wait state, a retry's
     /// back-off). When nothing runs beside it and no timer is due before it, it is the next
     /// thing the driver would wake: the clock moves on now, and no timer is kept.
-    pub(crate) fn pause_until(&self, due: Millis) -> Sleep {
+    pub(crate) fn pause_until(&self, due: Millis) -> Sleep<'_> {
         {
             let mut state = self.state.borrow_mut();
             if state.others == 0 && due > state.now && state.timers.first().is_none_or(|t| t.0 >= due) {
@@ -102,7 +101,7 @@ impl Clock {
                 state.next_seq += 1;
                 state.now = due;
                 return Sleep {
-                    clock: self.clone(),
+                    clock: self,
                     key: (due, seq),
                     registered: false,
                 };
@@ -112,12 +111,12 @@ impl Clock {
     }
 
     /// [`pause_until`](Clock::pause_until) `duration` from now.
-    pub(crate) fn pause(&self, duration: Duration) -> Sleep {
+    pub(crate) fn pause(&self, duration: Duration) -> Sleep<'_> {
         let due = self.now().saturating_add(duration_millis(duration));
         self.pause_until(due)
     }
 
-    pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
+    pub(crate) fn sleep(&self, duration: Duration) -> Sleep<'_> {
         let due = self.now().saturating_add(duration_millis(duration));
         self.sleep_until(due)
     }
@@ -126,9 +125,9 @@ impl Clock {
     /// ahead of now (every timer that is due has already been polled to completion).
     /// Marks a stretch in which other futures may run beside the one polling a sleep, until the
     /// guard is dropped.
-    pub(crate) fn others(&self) -> Others {
+    pub(crate) fn others(&self) -> Others<'_> {
         self.state.borrow_mut().others += 1;
-        Others(self.clone())
+        Others(self)
     }
 
     pub(crate) fn advance(&self) -> bool {
@@ -151,9 +150,9 @@ pub(crate) fn duration_millis(duration: Duration) -> Millis {
 /// A pending virtual timer; dropping it cancels the timer.
 /// See [`Clock::others`].
 #[derive(Debug)]
-pub(crate) struct Others(Clock);
+pub(crate) struct Others<'c>(&'c Clock);
 
-impl Drop for Others {
+impl Drop for Others<'_> {
     fn drop(&mut self) {
         if let Ok(mut state) = self.0.state.try_borrow_mut() {
             state.others -= 1;
@@ -162,13 +161,13 @@ impl Drop for Others {
 }
 
 #[derive(Debug)]
-pub(crate) struct Sleep {
-    clock: Clock,
+pub(crate) struct Sleep<'c> {
+    clock: &'c Clock,
     key: (Millis, u64),
     registered: bool,
 }
 
-impl Future for Sleep {
+impl Future for Sleep<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
@@ -195,7 +194,7 @@ impl Future for Sleep {
     }
 }
 
-impl Drop for Sleep {
+impl Drop for Sleep<'_> {
     fn drop(&mut self) {
         if self.registered
             && let Ok(mut state) = self.clock.state.try_borrow_mut()
@@ -379,7 +378,7 @@ mod tests {
         assert_eq!(timers.first(), Some(&(1, 5)));
     }
 
-    fn poll(sleep: &mut Sleep) -> Poll<()> {
+    fn poll(sleep: &mut Sleep<'_>) -> Poll<()> {
         Pin::new(sleep).poll(&mut Context::from_waker(std::task::Waker::noop()))
     }
 

@@ -90,7 +90,7 @@ pub(crate) struct External<'c, F> {
     counted: bool,
     clock: &'c Clock,
     /// Held while the future waits on the outside world: no lone sleep moves time on then.
-    others: Option<Others>,
+    others: Option<Others<'c>>,
 }
 
 impl<'c, F: Future> External<'c, F> {
