@@ -219,6 +219,13 @@ pub(crate) struct FieldSpan {
     value: (usize, usize),
 }
 
+impl FieldSpan {
+    /// The field whose name (inside the quotes) and value are at these byte ranges.
+    pub(crate) fn new(name: (usize, usize), value: (usize, usize)) -> FieldSpan {
+        FieldSpan { name, value }
+    }
+}
+
 /// [`write_compact`], noting in `fields` where an object's top-level fields are in the text
 /// appended to `out` (nothing for another value).
 pub(crate) fn write_compact_fields(value: &Value, out: &mut String, fields: &mut Vec<FieldSpan>) -> bool {

@@ -191,6 +191,8 @@ pub struct ObjectShape {
     /// opens it, the last closes it, one between each two such values (what
     /// `data::write_produced` writes a result built from the template with).
     pub(crate) pieces: Vec<String>,
+    /// Per field, how long its name's text is, quotes included (the start of `text`).
+    pub(crate) name_lens: Vec<usize>,
 }
 
 impl ObjectShape {
@@ -202,11 +204,13 @@ impl ObjectShape {
                 _ => (k.clone(), Value::Null),
             })
             .collect();
+        let mut name_lens = Vec::with_capacity(fields.len());
         let text = fields
             .iter()
             .map(|(k, p)| {
                 let mut text = String::new();
                 crate::json::write_str(k, &mut text);
+                name_lens.push(text.len());
                 text.push(':');
                 let key_len = text.len();
                 let complete = matches!(p, Payload::Const(v) if crate::json::write_compact(v, &mut text));
@@ -228,7 +232,12 @@ impl ObjectShape {
             }
         }
         pieces.last_mut().expect("pieces start with one").push('}');
-        ObjectShape { value, text, pieces }
+        ObjectShape {
+            value,
+            text,
+            pieces,
+            name_lens,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::asl::intrinsics::Intrinsic;
 use crate::asl::model::{ObjectShape, PathField, Payload};
 use crate::asl::path::{JsonPath, PathScope, ReferencePath};
+use crate::json::FieldSpan;
 
 /// A failure the way AWS reports it: an error name and an optional cause. Boxed: every
 /// `Result` of a state's work carries one, and a one-word error keeps those results as small
@@ -331,12 +332,14 @@ pub(crate) fn write_shaped(value: &Value, fields: &[(String, Payload)], shape: &
 
 /// [`write_shaped`] of a value known to be built from template `fields` (its names in order,
 /// its constants the template's): only the values that are not complete constants are
-/// written, between the shape's prepared pieces.
+/// written, between the shape's prepared pieces. With `spans`, notes where the fields are in
+/// the text, as [`crate::json::write_compact_fields`] does.
 pub(crate) fn write_produced(
     value: &Value,
     fields: &[(String, Payload)],
     shape: &ObjectShape,
     out: &mut String,
+    mut spans: Option<&mut Vec<FieldSpan>>,
 ) -> bool {
     let Value::Object(map) = value else {
         return write_shaped(value, fields, shape, out);
@@ -344,16 +347,34 @@ pub(crate) fn write_produced(
     if map.len() != fields.len() {
         return write_shaped(value, fields, shape, out);
     }
-    #[cfg(debug_assertions)]
     let start = out.len();
-    let mut pieces = shape.pieces.iter();
-    out.push_str(pieces.next().map_or("{", String::as_str));
-    for (v, (_, complete)) in map.values().zip(&shape.text) {
-        if !complete {
-            if !crate::json::write_compact(v, out) {
+    if let Some(spans) = spans.as_deref_mut() {
+        spans.clear();
+        out.push('{');
+        let texts = shape.text.iter().zip(&shape.name_lens);
+        for (i, (v, ((text, complete), name_len))) in map.values().zip(texts).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let at = out.len() - start;
+            out.push_str(text);
+            if !complete && !crate::json::write_compact(v, out) {
                 return false;
             }
-            out.push_str(pieces.next().map_or("}", String::as_str));
+            let (name, value_start) = ((at + 1, at + name_len - 1), at + name_len + 1);
+            spans.push(FieldSpan::new(name, (value_start, out.len() - start)));
+        }
+        out.push('}');
+    } else {
+        let mut pieces = shape.pieces.iter();
+        out.push_str(pieces.next().map_or("{", String::as_str));
+        for (v, (_, complete)) in map.values().zip(&shape.text) {
+            if !complete {
+                if !crate::json::write_compact(v, out) {
+                    return false;
+                }
+                out.push_str(pieces.next().map_or("}", String::as_str));
+            }
         }
     }
     #[cfg(debug_assertions)]
@@ -361,6 +382,12 @@ pub(crate) fn write_produced(
         let mut expected = String::new();
         if write_shaped(value, fields, shape, &mut expected) {
             debug_assert_eq!(out[start..], expected, "a produced result's text is its shaped text");
+        }
+        let mut noted = Vec::new();
+        if let Some(spans) = spans
+            && crate::json::write_compact_fields(value, &mut String::new(), &mut noted)
+        {
+            debug_assert_eq!(*spans, noted, "a produced result's fields are where its text has them");
         }
     }
     true

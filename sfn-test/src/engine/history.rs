@@ -443,6 +443,20 @@ impl Texts {
             .unwrap_or_else(|| Recorded::Value(Arc::new(value.clone())))
     }
 
+    /// [`Texts::of_written`] by a `write` that notes where the object's top-level fields are
+    /// (as [`Texts::of_fields`] does); `false` when there is no text to note them in.
+    pub(crate) fn of_written_fields(
+        &self,
+        value: &Value,
+        fields: &mut Vec<FieldSpan>,
+        write: impl FnOnce(&mut String, &mut Vec<FieldSpan>) -> bool,
+    ) -> (Recorded, bool) {
+        match self.written(|buf| write(buf, fields)) {
+            Some(copy) => (copy, true),
+            None => (Recorded::Value(Arc::new(value.clone())), false),
+        }
+    }
+
     /// [`Texts::of`], noting where an object's top-level fields are in the text; `false` when
     /// there is no text to note them in.
     pub(crate) fn of_fields(&self, value: &Value, fields: &mut Vec<FieldSpan>) -> (Recorded, bool) {

@@ -947,7 +947,7 @@ impl<'a> Run<'a> {
                                 let value = data::top_field(&output, key)?;
                                 let write = |out: &mut String| match result_template(state) {
                                     Some((template, shape)) if made => {
-                                        data::write_produced(value, template, shape, out)
+                                        data::write_produced(value, template, shape, out, None)
                                     }
                                     Some((template, shape)) => data::write_shaped(value, template, shape, out),
                                     None => crate::json::write_compact(value, out),
@@ -966,15 +966,23 @@ impl<'a> Run<'a> {
                                 let to = &definition.states[n];
                                 result_field_of(to).is_some() || output_is_input(to)
                             });
+                            let made =
+                                matches!(produced, Some(Produced::Whole(first)) if first_field(&output) == Some(first));
                             match whole_result_template(state) {
                                 // The output is the template's result itself: its text is
-                                // written from the template's (see `data::write_shaped`).
+                                // written from the template's (see `data::write_produced`).
+                                Some((template, shape)) if made && wanted => {
+                                    let (copy, known) = self.texts.of_written_fields(&output, fields, |out, spans| {
+                                        data::write_produced(&output, template, shape, out, Some(spans))
+                                    });
+                                    fields_known = known;
+                                    copy
+                                }
                                 Some((template, shape)) if !wanted => {
                                     fields_known = false;
-                                    let made = matches!(produced, Some(Produced::Whole(first)) if first_field(&output) == Some(first));
                                     self.texts.of_written(&output, |out| {
                                         if made {
-                                            data::write_produced(&output, template, shape, out)
+                                            data::write_produced(&output, template, shape, out, None)
                                         } else {
                                             data::write_shaped(&output, template, shape, out)
                                         }

@@ -864,3 +864,49 @@ fn results_set_into_one_field_show_in_the_history_with_the_rest_of_the_input() {
     assert_eq!(exited, [expected(0, -1), expected(1, 0), expected(2, 1)]);
     assert_eq!(serde_json::to_string(run.output().unwrap()).unwrap(), expected(2, 1));
 }
+
+#[test]
+fn a_loop_of_same_shape_results_through_a_choice_shows_each_output_in_the_history() {
+    // `Incr` rebuilds its input's object (same names, same order) each time round; `Check`
+    // passes it on; `Mark` then sets one of its fields with `ResultPath`.
+    let sm = machine(json!({
+        "StartAt": "Incr",
+        "States": {
+            "Incr": {
+                "Type": "Pass",
+                "Parameters": { "n.$": "States.MathAdd($.n, 1)", "k": "v", "mark.$": "$.mark" },
+                "Next": "Check"
+            },
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{ "Variable": "$.n", "NumericLessThan": 3, "Next": "Incr" }],
+                "Default": "Mark"
+            },
+            "Mark": { "Type": "Pass", "Result": "done", "ResultPath": "$.k", "End": true }
+        }
+    }));
+    let run = sm
+        .scenario()
+        .input(json!({ "n": 0, "k": "v", "mark": [true] }))
+        .run()
+        .unwrap();
+    let exited: Vec<String> = run
+        .history()
+        .iter()
+        .filter(|e| e.kind == "PassStateExited")
+        .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
+        .collect();
+    assert_eq!(
+        exited,
+        [
+            r#"{"n":1,"k":"v","mark":[true]}"#,
+            r#"{"n":2,"k":"v","mark":[true]}"#,
+            r#"{"n":3,"k":"v","mark":[true]}"#,
+            r#"{"n":3,"k":"done","mark":[true]}"#,
+        ]
+    );
+    assert_eq!(
+        serde_json::to_string(run.output().unwrap()).unwrap(),
+        r#"{"n":3,"k":"done","mark":[true]}"#
+    );
+}
