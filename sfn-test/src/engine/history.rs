@@ -121,25 +121,157 @@ pub(crate) struct EventContext {
 /// An event as the engine records it: its details refer to the execution's [`EventContext`]
 /// without holding it, so that recording and dropping it moves no reference count; the
 /// history's [`Event`]s are made from these when a test reads them.
+///
+/// Made of plain numbers: a state, Task state or Map state is its number, a payload copy its
+/// span, and the details of the other forms wait in the log's `rare` list. An event that held
+/// [`Details`] (an enum) was built beside the history and then copied into it, read back in
+/// wide pieces from what had just been written in narrow ones, which stalls the processor at
+/// every event; plain fields are written where the event goes.
 #[derive(Debug)]
 pub(crate) struct RawEvent {
-    // 32 bits: a history is limited to far fewer events.
-    pub(crate) id: u32,
-    pub(crate) previous_event_id: u32,
-    pub(crate) timestamp: Millis,
-    pub(crate) kind: &'static str,
-    pub(crate) details: Option<(Key, Details)>,
+    /// The id in the low 32 bits, the previous event's in the high (a history is limited to
+    /// far fewer events).
+    ids: u64,
+    timestamp: Millis,
+    kind: &'static str,
+    key: Option<Key>,
+    form: Form,
+    field: Field,
+    /// The state's, Task state's or Map state's [`State::id`](crate::asl::State).
+    state: u32,
+    /// The copy's span bounds, the Map iteration's index, or the details' place in `rare`.
+    word: u64,
+}
+
+/// Which [`Details`] a [`RawEvent`] holds.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    None,
+    State,
+    Started,
+    Service,
+    Scheduled,
+    Task,
+    /// A Task's result that a [`Mock`] returned: the mock is in the log's `mocks`.
+    TaskMock,
+    Iteration,
+    Rare,
 }
 
 impl RawEvent {
-    /// The event a test reads.
-    pub(crate) fn to_event(&self, context: &Arc<EventContext>) -> Event {
+    /// `details` as plain numbers, the rarer forms put in `rare`.
+    #[inline(always)]
+    fn new(
+        id: u64,
+        previous: u64,
+        timestamp: Millis,
+        kind: &'static str,
+        details: Option<(Key, Details)>,
+        sides: &mut Sides,
+    ) -> RawEvent {
+        let ids = u64::from(u32::try_from(id).unwrap_or(u32::MAX))
+            | (u64::from(u32::try_from(previous).unwrap_or(u32::MAX)) << 32);
+        let (key, form, field, state, word) = match details {
+            None => (None, Form::None, Field::Input, 0, 0),
+            Some((key, details)) => {
+                // The plain forms hold nothing to drop: their details are not dropped (a call
+                // per event), only read; the others are moved where they are kept.
+                let details = std::mem::ManuallyDrop::new(details);
+                let plain = match &*details {
+                    Details::State {
+                        field,
+                        state,
+                        value: Recorded::Span(span),
+                    } => Some((Form::State, *field, *state, span.bounds)),
+                    Details::Started(Recorded::Span(span)) => Some((Form::Started, Field::Input, 0, span.bounds)),
+                    Details::Service(task) => Some((Form::Service, Field::Input, *task, 0)),
+                    Details::Scheduled {
+                        task,
+                        parameters: Recorded::Span(span),
+                        timing: None,
+                    } => Some((Form::Scheduled, Field::Input, *task, span.bounds)),
+                    Details::Task {
+                        value: Recorded::Span(span),
+                        task,
+                    } => Some((Form::Task, Field::Output, *task, span.bounds)),
+                    Details::Iteration { state, index } => Some((Form::Iteration, Field::Input, *state, *index as u64)),
+                    _ => None,
+                };
+                let (form, field, state, word) = match plain {
+                    Some(plain) => plain,
+                    None => match std::mem::ManuallyDrop::into_inner(details) {
+                        Details::Task {
+                            value: Recorded::Mock(mock),
+                            task,
+                        } => {
+                            sides.mocks.push(mock);
+                            (Form::TaskMock, Field::Output, task, (sides.mocks.len() - 1) as u64)
+                        }
+                        other => {
+                            sides.rare.push(other);
+                            (Form::Rare, Field::Input, 0, (sides.rare.len() - 1) as u64)
+                        }
+                    },
+                };
+                (Some(key), form, field, state, word)
+            }
+        };
+        RawEvent {
+            ids,
+            timestamp,
+            kind,
+            key,
+            form,
+            field,
+            state,
+            word,
+        }
+    }
+
+    /// The details, as [`RawEvent::new`] was given them.
+    fn details(&self, sides: &Sides) -> Option<(Key, Details)> {
+        let key = self.key?;
+        let span = || Recorded::Span(Span { bounds: self.word });
+        let state = self.state;
+        let details = match self.form {
+            Form::None => return None,
+            Form::State => Details::State {
+                field: self.field,
+                state,
+                value: span(),
+            },
+            Form::Started => Details::Started(span()),
+            Form::Service => Details::Service(state),
+            Form::Scheduled => Details::Scheduled {
+                task: state,
+                parameters: span(),
+                timing: None,
+            },
+            Form::Task => Details::Task {
+                value: span(),
+                task: state,
+            },
+            Form::TaskMock => Details::Task {
+                value: Recorded::Mock(sides.mocks.get(usize::try_from(self.word).ok()?)?.clone()),
+                task: state,
+            },
+            Form::Iteration => Details::Iteration {
+                state,
+                index: usize::try_from(self.word).unwrap_or(usize::MAX),
+            },
+            Form::Rare => sides.rare.get(usize::try_from(self.word).ok()?)?.clone(),
+        };
+        Some((key, details))
+    }
+
+    /// The event a test reads; `sides` are its log's.
+    fn to_event(&self, context: &Arc<EventContext>, sides: &Sides) -> Event {
         Event {
-            id: u64::from(self.id),
-            previous_event_id: u64::from(self.previous_event_id),
+            id: self.ids & u64::from(u32::MAX),
+            previous_event_id: self.ids >> 32,
             timestamp: self.timestamp,
             kind: self.kind,
-            details: self.details.clone(),
+            details: self.details(sides),
             context: Arc::clone(context),
         }
     }
@@ -194,7 +326,7 @@ pub(crate) enum Details {
 
 // A history holds thousands of events, each moved into it and dropped with it: the size of one
 // is part of every state's cost.
-const _: () = assert!(std::mem::size_of::<RawEvent>() <= 80);
+const _: () = assert!(std::mem::size_of::<RawEvent>() <= 48);
 const _: () = assert!(std::mem::size_of::<Recorded>() == 16);
 
 /// A Task's `timeoutInSeconds` and `heartbeatInSeconds`, when it sets them.
@@ -614,19 +746,33 @@ impl EventContext {
     }
 }
 
+/// What a [`RawEvent`] cannot hold as a number.
+#[derive(Debug, Default)]
+struct Sides {
+    /// The details of the events whose [`Form`] is `Rare`.
+    rare: Vec<Details>,
+    /// The mocks whose values `TaskMock` events show.
+    mocks: Vec<Mock>,
+}
+
 /// The growing history of one execution.
 #[derive(Debug, Default)]
 pub(crate) struct EventLog {
     pub(crate) events: Vec<RawEvent>,
+    sides: Sides,
     pub(crate) record: bool,
     pub(crate) count: u64,
 }
 
 impl EventLog {
-    /// A log with room for `capacity` events.
-    pub(crate) fn new(record: bool, capacity: usize) -> Self {
+    /// A log with room for `capacity` events, `tasks` of them results of Task calls.
+    pub(crate) fn new(record: bool, capacity: usize, tasks: usize) -> Self {
         EventLog {
             events: Vec::with_capacity(capacity),
+            sides: Sides {
+                rare: Vec::new(),
+                mocks: Vec::with_capacity(if record { tasks } else { 0 }),
+            },
             record,
             count: 0,
         }
@@ -646,15 +792,15 @@ impl EventLog {
         self.count += 1;
         let id = self.count;
         if self.record {
-            self.events.push(RawEvent {
-                id: u32::try_from(id).unwrap_or(u32::MAX),
-                previous_event_id: u32::try_from(previous).unwrap_or(u32::MAX),
-                timestamp,
-                kind,
-                details: details(),
-            });
+            let event = RawEvent::new(id, previous, timestamp, kind, details(), &mut self.sides);
+            self.events.push(event);
         }
         id
+    }
+
+    /// The events a test reads.
+    pub(crate) fn to_events(&self, context: &Arc<EventContext>) -> Vec<Event> {
+        self.events.iter().map(|e| e.to_event(context, &self.sides)).collect()
     }
 }
 
@@ -734,25 +880,24 @@ mod tests {
             let texts = Texts::default();
             texts.copy(padding);
             let value = texts.copy(r#"{"k":1}"#);
-            let raw = RawEvent {
-                id: 2,
-                previous_event_id: 0,
-                timestamp: 0,
-                kind: "PassStateEntered",
-                details: Some((
+            let mut log = EventLog::new(true, 1, 0);
+            log.count = 1;
+            log.push(0, 0, "PassStateEntered", || {
+                Some((
                     Key::StateEntered,
                     Details::State {
                         field: Field::Input,
                         state: 1,
                         value,
                     },
-                )),
-            };
-            raw.to_event(&Arc::new(EventContext {
+                ))
+            });
+            log.to_events(&Arc::new(EventContext {
                 texts: texts.finish(),
                 names: Arc::clone(&names),
                 ..EventContext::default()
             }))
+            .remove(0)
         };
         let (a, b) = (entry(""), entry("[1,2,3]"));
         assert_eq!(a, b);

@@ -19,7 +19,7 @@ use super::choice;
 use super::concurrency::{Child, Either, External, run_bounded, select};
 use super::data::{self, Scope, StateError, Variables, eval_payload, runtime_error};
 use super::history::{
-    Details, EventContext, EventLog, Field, Key, RawEvent, Recorded, ServiceNames, Texts, Timing, with_payload,
+    Details, EventContext, EventLog, Field, Key, Recorded, ServiceNames, Texts, Timing, with_payload,
 };
 use crate::asl::model::*;
 use crate::clock::{Clock, Millis, format_timestamp};
@@ -283,7 +283,7 @@ pub(crate) struct Outcome {
     pub path: Vec<u32>,
     /// Indices into `path`.
     pub top_path: Vec<usize>,
-    pub history: Vec<RawEvent>,
+    pub history: EventLog,
     /// What the history and the call records refer to.
     pub context: EventContext,
     pub calls: Vec<PendingCall>,
@@ -511,7 +511,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
     let input_copy = texts.of(&input);
     let run = Run {
         clock: Clock::new(cfg.start),
-        log: RefCell::new(EventLog::new(cfg.record_history, events)),
+        log: RefCell::new(EventLog::new(cfg.record_history, events, tasks)),
         texts,
         path: RefCell::new(Vec::with_capacity(path_room)),
         top_path: RefCell::new(Vec::with_capacity(path_room)),
@@ -570,7 +570,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         output,
         path: run.path.take(),
         top_path: run.top_path.take(),
-        history: run.log.take().events,
+        history: run.log.take(),
         context,
         calls: run.calls.take(),
         end: run.clock.now(),

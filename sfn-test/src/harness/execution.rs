@@ -129,7 +129,7 @@ impl Execution {
             let outcome = &self.inner.outcome;
             // One shared context for all of the events, made when the history is first read.
             let context = std::sync::Arc::new(outcome.context.clone());
-            outcome.history.iter().map(|e| e.to_event(&context)).collect()
+            outcome.history.to_events(&context)
         })
     }
 
