@@ -159,6 +159,12 @@ enum Form {
 }
 
 impl RawEvent {
+    /// The id and the previous event's, as [`RawEvent`] keeps them.
+    fn ids(id: u64, previous: u64) -> u64 {
+        u64::from(u32::try_from(id).unwrap_or(u32::MAX))
+            | (u64::from(u32::try_from(previous).unwrap_or(u32::MAX)) << 32)
+    }
+
     /// `details` as plain numbers, the rarer forms put in `rare`.
     #[inline(always)]
     fn new(
@@ -169,8 +175,7 @@ impl RawEvent {
         details: Option<(Key, Details)>,
         sides: &mut Sides,
     ) -> RawEvent {
-        let ids = u64::from(u32::try_from(id).unwrap_or(u32::MAX))
-            | (u64::from(u32::try_from(previous).unwrap_or(u32::MAX)) << 32);
+        let ids = RawEvent::ids(id, previous);
         let (key, form, field, state, word) = match details {
             None => (None, Form::None, Field::Input, 0, 0),
             Some((key, details)) => {
@@ -794,6 +799,43 @@ impl EventLog {
         if self.record {
             let event = RawEvent::new(id, previous, timestamp, kind, details(), &mut self.sides);
             self.events.push(event);
+        }
+        id
+    }
+
+    /// [`EventLog::push`] of a state's entered or exited event (`kind`, details `key`):
+    /// `Details::State`, its copy made by `value`, given as plain values, so that no details
+    /// are built to be taken apart again.
+    #[inline(always)]
+    pub(crate) fn push_state(
+        &mut self,
+        previous: u64,
+        timestamp: Millis,
+        (kind, key): (&'static str, Key),
+        field: Field,
+        state: u32,
+        value: impl FnOnce() -> Recorded,
+    ) -> u64 {
+        self.count += 1;
+        let id = self.count;
+        if self.record {
+            let (form, word) = match value() {
+                Recorded::Span(span) => (Form::State, span.bounds),
+                value => {
+                    self.sides.rare.push(Details::State { field, state, value });
+                    (Form::Rare, (self.sides.rare.len() - 1) as u64)
+                }
+            };
+            self.events.push(RawEvent {
+                ids: RawEvent::ids(id, previous),
+                timestamp,
+                kind,
+                key: Some(key),
+                form,
+                field,
+                state,
+                word,
+            });
         }
         id
     }

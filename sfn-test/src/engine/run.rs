@@ -704,6 +704,30 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// A state's entered or exited event: `value` is its input's or output's copy (see
+    /// [`EventLog::push_state`]).
+    #[inline(always)]
+    fn state_event(
+        &self,
+        frame: &Frame<'_>,
+        kind: &'static str,
+        key: Key,
+        field: Field,
+        state: u32,
+        value: impl FnOnce() -> Recorded,
+    ) -> u64 {
+        if frame.detached {
+            return frame.last_event.get();
+        }
+        let (previous, now) = (frame.last_event.get(), self.clock.now());
+        let id = self
+            .log
+            .borrow_mut()
+            .push_state(previous, now, (kind, key), field, state, value);
+        frame.last_event.set(id);
+        id
+    }
+
     /// [`event`](Run::event) with details in the history's lazy form.
     fn event_details(
         &self,
@@ -1012,17 +1036,11 @@ impl<'a> Run<'a> {
                 }
                 if !matches!(state.kind, StateKind::Fail(_)) {
                     let recorded = &mut recorded;
-                    self.event_details(frame, exited_kind(&state.kind), || {
+                    let kind = exited_kind(&state.kind);
+                    self.state_event(frame, kind, Key::StateExited, Field::Output, state.id, || {
                         let value = exited.unwrap_or_else(|| self.texts.of(&output));
                         *recorded = Some(value.clone());
-                        Some((
-                            Key::StateExited,
-                            Details::State {
-                                field: Field::Output,
-                                state: state.id,
-                                value,
-                            },
-                        ))
+                        value
                     });
                 }
                 match next {
@@ -1176,16 +1194,12 @@ impl<'a> Run<'a> {
         if self.first_mark(state, 0) {
             self.new_states.borrow_mut().push(state.id);
         }
-        Ok(self.event_details(frame, entered_kind(&state.kind), || {
-            Some((
-                Key::StateEntered,
-                Details::State {
-                    field: Field::Input,
-                    state: state.id,
-                    value: recorded.unwrap_or_else(|| self.texts.of(input)),
-                },
-            ))
-        }))
+        let kind = entered_kind(&state.kind);
+        Ok(
+            self.state_event(frame, kind, Key::StateEntered, Field::Input, state.id, || {
+                recorded.unwrap_or_else(|| self.texts.of(input))
+            }),
+        )
     }
 
     fn context_object(
