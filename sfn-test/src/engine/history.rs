@@ -816,13 +816,59 @@ impl EventLog {
         state: u32,
         value: impl FnOnce() -> Recorded,
     ) -> u64 {
+        self.push_copy(
+            previous,
+            timestamp,
+            (kind, key),
+            (Form::State, field, state),
+            value,
+            |value| Details::State { field, state, value },
+        )
+    }
+
+    /// [`EventLog::push_state`] of a service integration's `TaskSucceeded`: `Details::Task`.
+    #[inline(always)]
+    pub(crate) fn push_task(
+        &mut self,
+        previous: u64,
+        timestamp: Millis,
+        (kind, key): (&'static str, Key),
+        task: u32,
+        value: impl FnOnce() -> Recorded,
+    ) -> u64 {
+        self.push_copy(
+            previous,
+            timestamp,
+            (kind, key),
+            (Form::Task, Field::Output, task),
+            value,
+            |value| Details::Task { value, task },
+        )
+    }
+
+    /// An event whose details are a copy and a state's number: `form` when the copy is a span
+    /// (`TaskMock` for a Task's result that is a mock's value), else the details `rare` makes.
+    #[inline(always)]
+    fn push_copy(
+        &mut self,
+        previous: u64,
+        timestamp: Millis,
+        (kind, key): (&'static str, Key),
+        (form, field, state): (Form, Field, u32),
+        value: impl FnOnce() -> Recorded,
+        rare: impl FnOnce(Recorded) -> Details,
+    ) -> u64 {
         self.count += 1;
         let id = self.count;
         if self.record {
             let (form, word) = match value() {
-                Recorded::Span(span) => (Form::State, span.bounds),
+                Recorded::Span(span) => (form, span.bounds),
+                Recorded::Mock(mock) if matches!(form, Form::Task) => {
+                    self.sides.mocks.push(mock);
+                    (Form::TaskMock, (self.sides.mocks.len() - 1) as u64)
+                }
                 value => {
-                    self.sides.rare.push(Details::State { field, state, value });
+                    self.sides.rare.push(rare(value));
                     (Form::Rare, (self.sides.rare.len() - 1) as u64)
                 }
             };

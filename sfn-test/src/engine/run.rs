@@ -704,6 +704,18 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// Appends an event of `frame` with `push(log, previous event, now)`, which returns the
+    /// new event's id; an event of a detached frame is not recorded.
+    #[inline(always)]
+    fn logged(&self, frame: &Frame<'_>, push: impl FnOnce(&mut EventLog, u64, Millis) -> u64) -> u64 {
+        if frame.detached {
+            return frame.last_event.get();
+        }
+        let id = push(&mut self.log.borrow_mut(), frame.last_event.get(), self.clock.now());
+        frame.last_event.set(id);
+        id
+    }
+
     /// A state's entered or exited event: `value` is its input's or output's copy (see
     /// [`EventLog::push_state`]).
     #[inline(always)]
@@ -716,16 +728,9 @@ impl<'a> Run<'a> {
         state: u32,
         value: impl FnOnce() -> Recorded,
     ) -> u64 {
-        if frame.detached {
-            return frame.last_event.get();
-        }
-        let (previous, now) = (frame.last_event.get(), self.clock.now());
-        let id = self
-            .log
-            .borrow_mut()
-            .push_state(previous, now, (kind, key), field, state, value);
-        frame.last_event.set(id);
-        id
+        self.logged(frame, |log, previous, now| {
+            log.push_state(previous, now, (kind, key), field, state, value)
+        })
     }
 
     /// [`event`](Run::event) with details in the history's lazy form.
@@ -735,15 +740,7 @@ impl<'a> Run<'a> {
         kind: &'static str,
         details: impl FnOnce() -> Option<(Key, Details)>,
     ) -> u64 {
-        if frame.detached {
-            return frame.last_event.get();
-        }
-        let id = self
-            .log
-            .borrow_mut()
-            .push(frame.last_event.get(), self.clock.now(), kind, details);
-        frame.last_event.set(id);
-        id
+        self.logged(frame, |log, previous, now| log.push(previous, now, kind, details))
     }
 
     /// Whether events in `frame` are recorded.
@@ -1862,19 +1859,22 @@ impl<'a> Run<'a> {
             }
         };
         let (kind, key) = event_names(family, "Succeeded");
-        self.event_details(frame, kind, || {
-            let value = value.recorded(&self.texts);
-            let details = match family {
-                Family::Service { .. } => Details::Task { value, task: state.id },
-                // A Lambda function's or an activity's result shows no resource names.
-                Family::Lambda { .. } | Family::Activity { .. } => Details::Payload {
+        if matches!(family, Family::Service { .. }) {
+            self.logged(frame, |log, previous, now| {
+                log.push_task(previous, now, (kind, key), state.id, || value.recorded(&self.texts))
+            });
+        } else {
+            // A Lambda function's or an activity's result shows no resource names.
+            self.event_details(frame, kind, || {
+                let value = value.recorded(&self.texts);
+                let details = Details::Payload {
                     field: Field::Output,
                     value,
                     extra: Box::default(),
-                },
-            };
-            Some((key, details))
-        });
+                };
+                Some((key, details))
+            });
+        }
         // The result is read where it is, and moved into the call record afterwards (no await
         // comes between: the record keeps its place in call order).
         let answered = value;
