@@ -704,20 +704,9 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// Appends an event of `frame` with `push(log, previous event, now)`, which returns the
-    /// new event's id; an event of a detached frame is not recorded.
-    #[inline(always)]
-    fn logged(&self, frame: &Frame<'_>, push: impl FnOnce(&mut EventLog, u64, Millis) -> u64) -> u64 {
-        if frame.detached {
-            return frame.last_event.get();
-        }
-        let id = push(&mut self.log.borrow_mut(), frame.last_event.get(), self.clock.now());
-        frame.last_event.set(id);
-        id
-    }
-
     /// A state's entered or exited event: `value` is its input's or output's copy (see
-    /// [`EventLog::push_state`]).
+    /// [`EventLog::push_state`]). Written out like [`Run::event_details`]: a shared helper
+    /// taking the push as a closure made every state's events cost more.
     #[inline(always)]
     fn state_event(
         &self,
@@ -728,9 +717,16 @@ impl<'a> Run<'a> {
         state: u32,
         value: impl FnOnce() -> Recorded,
     ) -> u64 {
-        self.logged(frame, |log, previous, now| {
-            log.push_state(previous, now, (kind, key), field, state, value)
-        })
+        if frame.detached {
+            return frame.last_event.get();
+        }
+        let (previous, now) = (frame.last_event.get(), self.clock.now());
+        let id = self
+            .log
+            .borrow_mut()
+            .push_state(previous, now, (kind, key), field, state, value);
+        frame.last_event.set(id);
+        id
     }
 
     /// [`event`](Run::event) with details in the history's lazy form.
@@ -740,7 +736,15 @@ impl<'a> Run<'a> {
         kind: &'static str,
         details: impl FnOnce() -> Option<(Key, Details)>,
     ) -> u64 {
-        self.logged(frame, |log, previous, now| log.push(previous, now, kind, details))
+        if frame.detached {
+            return frame.last_event.get();
+        }
+        let id = self
+            .log
+            .borrow_mut()
+            .push(frame.last_event.get(), self.clock.now(), kind, details);
+        frame.last_event.set(id);
+        id
     }
 
     /// Whether events in `frame` are recorded.
@@ -1860,9 +1864,15 @@ impl<'a> Run<'a> {
         };
         let (kind, key) = event_names(family, "Succeeded");
         if matches!(family, Family::Service { .. }) {
-            self.logged(frame, |log, previous, now| {
-                log.push_task(previous, now, (kind, key), state.id, || value.recorded(&self.texts))
-            });
+            if !frame.detached {
+                let (previous, now) = (frame.last_event.get(), self.clock.now());
+                let copy = || value.recorded(&self.texts);
+                let id = self
+                    .log
+                    .borrow_mut()
+                    .push_task(previous, now, (kind, key), state.id, copy);
+                frame.last_event.set(id);
+            }
         } else {
             // A Lambda function's or an activity's result shows no resource names.
             self.event_details(frame, kind, || {
