@@ -29,26 +29,42 @@ struct ClockState {
     others: usize,
 }
 
-/// The pending timers, `(due, sequence number)`, in order. A sorted ring buffer: timers are
-/// mostly added after every other one and fire from the front, and either end moves in
-/// constant time (a Map whose thousand iterations wait at once adds and fires them so).
+/// The pending timers, `(due, sequence number)`, in order: the earliest apart (most
+/// executions only ever have one, their deadline, and then need no allocation), the others in
+/// a sorted ring buffer. Timers are mostly added after every other one and fire from the
+/// front, and either end moves in constant time (a Map whose thousand iterations wait at once
+/// adds and fires them so).
 #[derive(Debug, Default)]
-struct Timers(std::collections::VecDeque<(Millis, u64)>);
+struct Timers {
+    first: Option<(Millis, u64)>,
+    rest: std::collections::VecDeque<(Millis, u64)>,
+}
 
 impl Timers {
     fn insert(&mut self, key: (Millis, u64)) {
-        let at = self.0.partition_point(|t| *t < key);
-        self.0.insert(at, key);
+        match self.first {
+            None => self.first = Some(key),
+            Some(first) if key < first => {
+                self.rest.push_front(first);
+                self.first = Some(key);
+            }
+            Some(_) => {
+                let at = self.rest.partition_point(|t| *t < key);
+                self.rest.insert(at, key);
+            }
+        }
     }
 
     fn remove(&mut self, key: &(Millis, u64)) {
-        if let Ok(at) = self.0.binary_search(key) {
-            self.0.remove(at);
+        if self.first.as_ref() == Some(key) {
+            self.first = self.rest.pop_front();
+        } else if let Ok(at) = self.rest.binary_search(key) {
+            self.rest.remove(at);
         }
     }
 
     fn first(&self) -> Option<&(Millis, u64)> {
-        self.0.front()
+        self.first.as_ref()
     }
 }
 
@@ -365,17 +381,21 @@ mod tests {
         for key in [(5, 0), (1, 1), (5, 2), (3, 3), (9, 4), (1, 5)] {
             timers.insert(key);
         }
-        assert_eq!(
-            Vec::from(timers.0.clone()),
-            [(1, 1), (1, 5), (3, 3), (5, 0), (5, 2), (9, 4)]
-        );
+        let all = |t: &Timers| t.first.iter().chain(&t.rest).copied().collect::<Vec<_>>();
+        assert_eq!(all(&timers), [(1, 1), (1, 5), (3, 3), (5, 0), (5, 2), (9, 4)]);
         timers.remove(&(3, 3));
         timers.remove(&(1, 1));
         timers.remove(&(9, 4));
         // Not pending (already removed): nothing changes.
         timers.remove(&(3, 3));
-        assert_eq!(Vec::from(timers.0.clone()), [(1, 5), (5, 0), (5, 2)]);
+        assert_eq!(all(&timers), [(1, 5), (5, 0), (5, 2)]);
         assert_eq!(timers.first(), Some(&(1, 5)));
+        for key in [(1, 5), (5, 0), (5, 2)] {
+            timers.remove(&key);
+        }
+        assert_eq!(timers.first(), None);
+        timers.insert((7, 6));
+        assert_eq!(all(&timers), [(7, 6)]);
     }
 
     fn poll(sleep: &mut Sleep<'_>) -> Poll<()> {

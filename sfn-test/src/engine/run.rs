@@ -245,11 +245,15 @@ pub(crate) struct RawVisits {
     /// Choice rules, retries and catches (rare), already as sets; `None` when there were none
     /// (dropping five empty sets costs more than a simple state).
     pub rest: Option<Box<Visits>>,
-    pub states: Vec<u32>,
-    pub transitions: Vec<(u32, u32)>,
+    /// States entered, `(state, ENTERED)`, and transitions taken, `(from, to)`, in one list
+    /// (one allocation per execution instead of two).
+    pub firsts: Vec<(u32, u32)>,
     /// The definition's JSON pointers, by state number.
     pub pointers: Arc<[Arc<str>]>,
 }
+
+/// The second half of a state's entry in [`RawVisits::firsts`] (no state has this number).
+const ENTERED: u32 = u32::MAX;
 
 impl RawVisits {
     pub(crate) fn to_visits(&self) -> Visits {
@@ -259,16 +263,14 @@ impl RawVisits {
                 .get(id as usize)
                 .map_or_else(String::new, |p| p.to_string())
         };
+        let (states, transitions): (Vec<_>, Vec<_>) = self.firsts.iter().partition(|(_, to)| *to == ENTERED);
         visits.states = merged(
             std::mem::take(&mut visits.states),
-            self.states.iter().map(|&id| pointer(id)).collect(),
+            states.iter().map(|&(id, _)| pointer(id)).collect(),
         );
         visits.transitions = merged(
             std::mem::take(&mut visits.transitions),
-            self.transitions
-                .iter()
-                .map(|&(a, b)| (pointer(a), pointer(b)))
-                .collect(),
+            transitions.iter().map(|&(a, b)| (pointer(a), pointer(b))).collect(),
         );
         visits
     }
@@ -282,7 +284,9 @@ pub(crate) struct Outcome {
     /// The [`State::id`]s of the states entered (their names are in `context`).
     pub path: Vec<u32>,
     /// Indices into `path`.
-    pub top_path: Vec<usize>,
+    /// `None` when every state entered was at the top level (the definition has no Parallel
+    /// or Map state).
+    pub top_path: Option<Vec<usize>>,
     pub history: EventLog,
     /// What the history and the call records refer to.
     pub context: EventContext,
@@ -434,7 +438,8 @@ pub(crate) struct Run<'a> {
     /// The text of the history's copies.
     texts: Texts,
     path: RefCell<Vec<u32>>,
-    top_path: RefCell<Vec<usize>>,
+    /// Kept only when the definition has states inside others (see [`Outcome::top_path`]).
+    top_path: Option<RefCell<Vec<usize>>>,
     calls: RefCell<Vec<PendingCall>>,
     /// Choice rules, retries and catches taken, made at the first (see [`RawVisits::rest`]).
     visits: RefCell<Option<Box<Visits>>>,
@@ -455,9 +460,8 @@ pub(crate) struct Run<'a> {
     marks: RefCell<Vec<u64>>,
     /// The definition's Task states, parsed.
     tasks: Arc<TaskTable>,
-    /// States and transitions entered for the first time, added to `visits` at the end.
-    new_states: RefCell<Vec<u32>>,
-    new_transitions: RefCell<Vec<(u32, u32)>>,
+    /// States entered and transitions taken for the first time (see [`RawVisits::firsts`]).
+    new_visits: RefCell<Vec<(u32, u32)>>,
     /// The execution's input, for `$$.Execution.Input` and the `ExecutionStarted` event.
     input: Recorded,
     /// Written out on first use (the context object, `ExecutionStarted`).
@@ -514,7 +518,8 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         log: RefCell::new(EventLog::new(cfg.record_history, events, tasks)),
         texts,
         path: RefCell::new(Vec::with_capacity(path_room)),
-        top_path: RefCell::new(Vec::with_capacity(path_room)),
+        // A definition whose states are all at the top level names no more states than it has.
+        top_path: (cfg.definition.names.len() > n).then(|| RefCell::new(Vec::with_capacity(path_room))),
         calls: RefCell::new(Vec::with_capacity(tasks)),
         visits: RefCell::new(None),
         variables_at: RefCell::new(None),
@@ -530,8 +535,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
             .tasks
             .cloned()
             .unwrap_or_else(|| Arc::new(TaskTable::of(cfg.definition))),
-        new_states: RefCell::new(Vec::with_capacity(n)),
-        new_transitions: RefCell::new(Vec::with_capacity(n)),
+        new_visits: RefCell::new(Vec::with_capacity(2 * n)),
         input: input_copy,
         execution_arn: OnceCell::new(),
         state_machine_arn: OnceCell::new(),
@@ -569,7 +573,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         status,
         output,
         path: run.path.take(),
-        top_path: run.top_path.take(),
+        top_path: run.top_path.as_ref().map(RefCell::take),
         history: run.log.take(),
         context,
         calls: run.calls.take(),
@@ -769,8 +773,7 @@ impl<'a> Run<'a> {
     fn visits(&self) -> RawVisits {
         RawVisits {
             rest: self.visits.take(),
-            states: self.new_states.take(),
-            transitions: self.new_transitions.take(),
+            firsts: self.new_visits.take(),
             pointers: Arc::clone(&self.cfg.definition.pointers),
         }
     }
@@ -1053,7 +1056,7 @@ impl<'a> Run<'a> {
                             self.first_visit(state, to as *const State as usize)
                         };
                         if first {
-                            self.new_transitions.borrow_mut().push((state.id, to.id));
+                            self.new_visits.borrow_mut().push((state.id, to.id));
                         }
                         index = n;
                         input = output;
@@ -1187,13 +1190,15 @@ impl<'a> Run<'a> {
             return Ok(0);
         }
         let mut path = self.path.borrow_mut();
-        if frame.parent.is_none() {
-            self.top_path.borrow_mut().push(path.len());
+        if frame.parent.is_none()
+            && let Some(top) = &self.top_path
+        {
+            top.borrow_mut().push(path.len());
         }
         path.push(state.id);
         drop(path);
         if self.first_mark(state, 0) {
-            self.new_states.borrow_mut().push(state.id);
+            self.new_visits.borrow_mut().push((state.id, ENTERED));
         }
         let kind = entered_kind(&state.kind);
         Ok(

@@ -103,13 +103,14 @@ impl Execution {
     pub fn top_path(&self) -> &[String] {
         self.inner.top_path.get_or_init(|| {
             let path = &self.inner.outcome.path;
-            self.inner
-                .outcome
-                .top_path
-                .iter()
-                .filter_map(|&i| path.get(i))
-                .map(|&id| self.name_of(id).to_string())
-                .collect()
+            match &self.inner.outcome.top_path {
+                Some(top) => top
+                    .iter()
+                    .filter_map(|&i| path.get(i))
+                    .map(|&id| self.name_of(id).to_string())
+                    .collect(),
+                None => self.path().to_vec(),
+            }
         })
     }
 

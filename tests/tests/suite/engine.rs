@@ -910,3 +910,29 @@ fn a_loop_of_same_shape_results_through_a_choice_shows_each_output_in_the_histor
         r#"{"n":3,"k":"done","mark":[true]}"#
     );
 }
+
+#[test]
+fn the_top_path_leaves_out_states_inside_a_parallel_and_is_the_path_without_one() {
+    let flat = machine(json!({
+        "StartAt": "A",
+        "States": { "A": { "Type": "Pass", "Next": "B" }, "B": { "Type": "Succeed" } }
+    }));
+    let run = flat.scenario().run().unwrap();
+    assert_eq!(run.path(), ["A", "B"]);
+    assert_eq!(run.top_path(), ["A", "B"]);
+    let nested = machine(json!({
+        "StartAt": "A",
+        "States": {
+            "A": { "Type": "Pass", "Next": "Fork" },
+            "Fork": {
+                "Type": "Parallel",
+                "Branches": [{ "StartAt": "In", "States": { "In": { "Type": "Pass", "End": true } } }],
+                "Next": "B"
+            },
+            "B": { "Type": "Succeed" }
+        }
+    }));
+    let run = nested.scenario().run().unwrap();
+    assert_eq!(run.path(), ["A", "Fork", "In", "B"]);
+    assert_eq!(run.top_path(), ["A", "Fork", "B"]);
+}
