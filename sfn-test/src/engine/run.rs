@@ -456,8 +456,9 @@ pub(crate) struct Run<'a> {
     /// The pairs of `seen` inserted last, by a cheap hash of the pair.
     seen_recently: [Cell<(usize, usize)>; SEEN_RECENTLY],
     /// Two bits per state, by [`State::id`]: entered, and its `Next` taken (the transitions
-    /// most states take), so that neither costs a lookup in `seen`.
-    marks: RefCell<Vec<u64>>,
+    /// most states take), so that neither costs a lookup in `seen`. The first words in place
+    /// (a definition of up to 128 states needs no allocation), the others after them.
+    marks: RefCell<([u64; MARK_WORDS], Vec<u64>)>,
     /// The definition's Task states, parsed.
     tasks: Arc<TaskTable>,
     /// States entered and transitions taken for the first time (see [`RawVisits::firsts`]).
@@ -530,7 +531,7 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
         sequence_positions: RefCell::new(HashMap::new()),
         seen: RefCell::new(HashSet::default()),
         seen_recently: std::array::from_fn(|_| Cell::new((0, 0))),
-        marks: RefCell::new(Vec::new()),
+        marks: RefCell::new(([0; MARK_WORDS], Vec::new())),
         tasks: cfg
             .tasks
             .cloned()
@@ -589,6 +590,9 @@ pub(crate) async fn execute(cfg: RunConfig<'_>, input: Value) -> Result<Outcome,
 pub(crate) fn role_arn(account: &str, name: &str) -> String {
     ["arn:aws:iam::", account, ":role/", name, "-role"].concat()
 }
+
+/// How many words of `Run::marks` are kept in place.
+const MARK_WORDS: usize = 4;
 
 /// How many of the pairs `Run::seen` got last are kept for a lookup without hashing.
 const SEEN_RECENTLY: usize = 32;
@@ -784,11 +788,19 @@ impl<'a> Run<'a> {
         let bit = state.id as usize * 2 + mark;
         let (word, mask) = (bit / 64, 1u64 << (bit % 64));
         let mut marks = self.marks.borrow_mut();
-        if marks.len() <= word {
-            marks.resize(word + 1, 0);
-        }
-        let first = marks[word] & mask == 0;
-        marks[word] |= mask;
+        let (small, large) = &mut *marks;
+        let slot = match small.get_mut(word) {
+            Some(slot) => slot,
+            None => {
+                let word = word - MARK_WORDS;
+                if large.len() <= word {
+                    large.resize(word + 1, 0);
+                }
+                &mut large[word]
+            }
+        };
+        let first = *slot & mask == 0;
+        *slot |= mask;
         first
     }
 

@@ -936,3 +936,40 @@ fn the_top_path_leaves_out_states_inside_a_parallel_and_is_the_path_without_one(
     assert_eq!(run.path(), ["A", "Fork", "In", "B"]);
     assert_eq!(run.top_path(), ["A", "Fork", "B"]);
 }
+
+#[test]
+fn a_long_loop_visits_each_state_and_transition_once_however_many_states_there_are() {
+    // 150 states: past the first 128, whose marks an execution keeps in place. The loop runs
+    // twice round, so every state is entered twice and every transition taken twice.
+    let n = 150;
+    let mut states = serde_json::Map::new();
+    for i in 0..n {
+        let next = if i + 1 < n { format!("S{}", i + 1) } else { "Check".into() };
+        states.insert(format!("S{i}"), json!({ "Type": "Pass", "Next": next }));
+    }
+    states.insert(
+        "Check".into(),
+        json!({
+            "Type": "Choice",
+            "Choices": [{ "Variable": "$.again", "BooleanEquals": true, "Next": "Again" }],
+            "Default": "Done"
+        }),
+    );
+    states.insert(
+        "Again".into(),
+        json!({ "Type": "Pass", "Result": false, "ResultPath": "$.again", "Next": "S0" }),
+    );
+    states.insert("Done".into(), json!({ "Type": "Succeed" }));
+    let sm = machine(json!({ "StartAt": "S0", "States": states }));
+    let run = sm.scenario().input(json!({ "again": true })).run().unwrap();
+    assert_eq!(run.path().len(), 2 * n + 4);
+    let visits = run.visits();
+    assert_eq!(visits.states.len(), n + 3);
+    for i in 0..n {
+        assert!(visits.states.contains(&format!("/States/S{i}")), "S{i}");
+    }
+    // S0→S1 … S148→S149, S149→Check, Check→Again, Again→S0, Check→Done.
+    assert_eq!(visits.transitions.len(), n - 1 + 4);
+    assert!(visits.transitions.contains(&("/States/S149".to_string(), "/States/Check".to_string())));
+    assert!(visits.transitions.contains(&("/States/Again".to_string(), "/States/S0".to_string())));
+}
