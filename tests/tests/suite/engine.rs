@@ -792,6 +792,24 @@ fn map_iterations_keep_their_variables_to_themselves() {
     );
 }
 
+/// The output text of each `PassStateExited` event of `run`, in order.
+fn exited_outputs(run: &sfn_test::Execution) -> Vec<String> {
+    run.history()
+        .iter()
+        .filter(|e| e.kind == "PassStateExited")
+        .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
+        .collect()
+}
+
+/// `state` going on to `next`, or ending when there is none.
+fn then(mut state: Value, next: Option<&str>) -> Value {
+    match next {
+        Some(next) => state["Next"] = json!(next),
+        None => state["End"] = json!(true),
+    }
+    state
+}
+
 #[test]
 fn a_chain_of_same_shape_results_shows_each_output_in_the_history_in_template_order() {
     // Each Pass replaces its input with its Parameters' result (ResultPath `$`): names in the
@@ -799,15 +817,8 @@ fn a_chain_of_same_shape_results_shows_each_output_in_the_history_in_template_or
     // float constant (`0.5`) and a string one (`"x"`) take different ways into the history.
     for (f, f_text) in [(json!(0.5), "0.5"), (json!("x"), r#""x""#)] {
         let step = |n: u64, next: Option<&str>| {
-            let mut state = json!({
-                "Type": "Pass",
-                "Parameters": { "z": n, "meta": { "k": [n] }, "seed.$": "$.seed", "f": f, "a.$": "$.z" },
-            });
-            match next {
-                Some(next) => state["Next"] = json!(next),
-                None => state["End"] = json!(true),
-            }
-            state
+            let parameters = json!({ "z": n, "meta": { "k": [n] }, "seed.$": "$.seed", "f": f, "a.$": "$.z" });
+            then(json!({ "Type": "Pass", "Parameters": parameters }), next)
         };
         let sm = machine(json!({
             "StartAt": "S0",
@@ -818,12 +829,7 @@ fn a_chain_of_same_shape_results_shows_each_output_in_the_history_in_template_or
             }
         }));
         let run = sm.scenario().input(json!({ "seed": "s" })).run().unwrap();
-        let exited: Vec<String> = run
-            .history()
-            .iter()
-            .filter(|e| e.kind == "PassStateExited")
-            .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
-            .collect();
+        let exited = exited_outputs(&run);
         let expected = |z: u64, a: &str| format!(r#"{{"z":{z},"meta":{{"k":[{z}]}},"seed":"s","f":{f_text},"a":{a}}}"#);
         assert_eq!(exited, [expected(0, "null"), expected(1, "0"), expected(2, "1")]);
         assert_eq!(serde_json::to_string(run.output().unwrap()).unwrap(), expected(2, "1"));
@@ -835,16 +841,11 @@ fn results_set_into_one_field_show_in_the_history_with_the_rest_of_the_input() {
     // `ResultPath: $.last` sets one field and keeps the others where they are; the result has
     // its template's names in order and its constants as written.
     let step = |n: u64, next: Option<&str>| {
-        let mut state = json!({
-            "Type": "Pass",
-            "Parameters": { "i": n, "tag": "t", "prev.$": "$.last.i", "a.$": "$.a" },
-            "ResultPath": "$.last",
-        });
-        match next {
-            Some(next) => state["Next"] = json!(next),
-            None => state["End"] = json!(true),
-        }
-        state
+        let parameters = json!({ "i": n, "tag": "t", "prev.$": "$.last.i", "a.$": "$.a" });
+        then(
+            json!({ "Type": "Pass", "Parameters": parameters, "ResultPath": "$.last" }),
+            next,
+        )
     };
     let sm = machine(json!({
         "StartAt": "S0",
@@ -852,12 +853,7 @@ fn results_set_into_one_field_show_in_the_history_with_the_rest_of_the_input() {
     }));
     let input = json!({ "a": [1, "x"], "last": { "i": -1, "tag": "t", "prev": null, "a": null }, "z": true });
     let run = sm.scenario().input(input).run().unwrap();
-    let exited: Vec<String> = run
-        .history()
-        .iter()
-        .filter(|e| e.kind == "PassStateExited")
-        .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
-        .collect();
+    let exited = exited_outputs(&run);
     let expected = |i: i64, prev: i64| {
         format!(r#"{{"a":[1,"x"],"last":{{"i":{i},"tag":"t","prev":{prev},"a":[1,"x"]}},"z":true}}"#)
     };
@@ -890,12 +886,7 @@ fn a_loop_of_same_shape_results_through_a_choice_shows_each_output_in_the_histor
         .input(json!({ "n": 0, "k": "v", "mark": [true] }))
         .run()
         .unwrap();
-    let exited: Vec<String> = run
-        .history()
-        .iter()
-        .filter(|e| e.kind == "PassStateExited")
-        .map(|e| serde_json::to_string(&e.to_json()["stateExitedEventDetails"]["output"]).unwrap())
-        .collect();
+    let exited = exited_outputs(&run);
     assert_eq!(
         exited,
         [
@@ -944,7 +935,11 @@ fn a_long_loop_visits_each_state_and_transition_once_however_many_states_there_a
     let n = 150;
     let mut states = serde_json::Map::new();
     for i in 0..n {
-        let next = if i + 1 < n { format!("S{}", i + 1) } else { "Check".into() };
+        let next = if i + 1 < n {
+            format!("S{}", i + 1)
+        } else {
+            "Check".into()
+        };
         states.insert(format!("S{i}"), json!({ "Type": "Pass", "Next": next }));
     }
     states.insert(
@@ -970,6 +965,14 @@ fn a_long_loop_visits_each_state_and_transition_once_however_many_states_there_a
     }
     // S0→S1 … S148→S149, S149→Check, Check→Again, Again→S0, Check→Done.
     assert_eq!(visits.transitions.len(), n - 1 + 4);
-    assert!(visits.transitions.contains(&("/States/S149".to_string(), "/States/Check".to_string())));
-    assert!(visits.transitions.contains(&("/States/Again".to_string(), "/States/S0".to_string())));
+    assert!(
+        visits
+            .transitions
+            .contains(&("/States/S149".to_string(), "/States/Check".to_string()))
+    );
+    assert!(
+        visits
+            .transitions
+            .contains(&("/States/Again".to_string(), "/States/S0".to_string()))
+    );
 }
